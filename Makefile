@@ -1,0 +1,62 @@
+# sectarian-frames: every target creates and fills its own virtual environment first.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-dev
+SPARK_STAMP := $(VENV)/.installed-spark
+CONFIG ?= configs/default.yaml
+MODEL ?= models:/sectarian-frames@champion
+
+# Offline by design: no model hub, no dataset hub, no telemetry.
+export HF_HUB_OFFLINE := 1
+export HF_DATASETS_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export MLFLOW_DISABLE_TELEMETRY := true
+export DO_NOT_TRACK := true
+export TOKENIZERS_PARALLELISM := false
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: help install train evaluate compare ui data test test-all clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip 2>&1 | grep -v "is ignored" || true
+	$(BIN)/python -m pip install -q torch==2.13.0 2>&1 | grep -v "is ignored" || true
+	$(BIN)/python -m pip install -q -e '.[dev]' 2>&1 | grep -v "is ignored" || true
+	$(BIN)/python -c "import models, train, torch, mlflow, transformers, datasets, sklearn, pysbd"
+	@touch $(STAMP)
+
+$(SPARK_STAMP): $(STAMP)
+	$(BIN)/python -m pip install -q -e '.[dev,spark]' 2>&1 | grep -v "is ignored" || true
+	$(BIN)/python -c "import pyspark"
+	@touch $(SPARK_STAMP)
+
+install: $(STAMP) ## create .venv and install the project (editable) with test tools
+
+data: $(STAMP) ## print the corpus card
+	$(BIN)/sectframes data
+
+train: $(STAMP) ## run the experiment suite in CONFIG (default configs/default.yaml)
+	$(BIN)/sectframes train --config $(CONFIG)
+
+evaluate: $(STAMP) ## evaluate MODEL (default the champion) into reports/
+	$(BIN)/sectframes evaluate --model $(MODEL)
+
+compare: $(STAMP) ## side-by-side table of the experiment's runs
+	$(BIN)/sectframes compare
+
+ui: $(STAMP) ## MLflow UI on 127.0.0.1:5000
+	PATH=$(abspath $(BIN)):$$PATH $(BIN)/mlflow ui --host 127.0.0.1 --port 5000 --backend-store-uri sqlite:///$(abspath mlflow.db)
+
+test: $(STAMP) ## fast suite (code, data, model tests; slow ones excluded)
+	$(BIN)/python -m pytest -m "not slow"
+
+test-all: $(SPARK_STAMP) ## every test, including the slow ones
+	$(BIN)/python -m pytest
+
+clean: ## remove caches and local runs (keeps .venv)
+	rm -rf .cache .pytest_cache reports mlruns mlartifacts mlflow.db
