@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import signal
 import sys
+import time
 from pathlib import Path
 
 from train.errors import ConfigError, DataError
@@ -17,8 +19,14 @@ def _offline() -> None:
     """No model or dataset hub, no telemetry: everything we need ships with the packages."""
     for key, value in {"HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1",
                        "MLFLOW_DISABLE_TELEMETRY": "true", "DO_NOT_TRACK": "true",
-                       "TOKENIZERS_PARALLELISM": "false"}.items():
+                       "TOKENIZERS_PARALLELISM": "false",
+                       "MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR": "false", "HF_HUB_DISABLE_PROGRESS_BARS": "1"}.items():
         os.environ.setdefault(key, value)
+
+
+def _terminate(signum, frame) -> None:
+    """SIGTERM unwinds like Ctrl-C, so open MLflow runs end as FAILED instead of staying RUNNING."""
+    raise SystemExit(128 + signum)
 
 
 def cmd_data(args: argparse.Namespace) -> int:
@@ -47,6 +55,35 @@ def cmd_build_gold(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_train(args: argparse.Namespace) -> int:
+    from train.config import load_config
+    from train.console import wide_console
+    from train.runner import decisions_text, outcome_table, run_suite
+
+    suite = load_config(args.config)
+    started = time.perf_counter()
+    outcomes = run_suite(suite)
+    console = wide_console()
+    console.print(outcome_table(outcomes))
+    console.print(decisions_text(outcomes), highlight=False)
+    console.print(f"{len(outcomes)} run(s) in {time.perf_counter() - started:.0f} s; "
+                  f"compare them with `make compare` or `make ui`.")
+    return 1 if any(o.status != "FINISHED" for o in outcomes) else 0
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    from train.compare import compare
+
+    return compare(args.experiment, args.limit)
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    from train.evaluation import evaluate_model
+
+    evaluate_model(args.model, Path(args.output))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="sectframes", description=__doc__)
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
@@ -56,6 +93,17 @@ def build_parser() -> argparse.ArgumentParser:
     data.set_defaults(func=cmd_data)
     gold = sub.add_parser("build-gold", help="rebuild data/annotations/gold.jsonl from the passes")
     gold.set_defaults(func=cmd_build_gold)
+    train = sub.add_parser("train", help="run an experiment suite or one experiment config")
+    train.add_argument("--config", default="configs/default.yaml", help="suite or experiment YAML")
+    train.set_defaults(func=cmd_train)
+    compare = sub.add_parser("compare", help="side-by-side table of an experiment's finished runs")
+    compare.add_argument("--experiment", default="sectarian-frames")
+    compare.add_argument("--limit", type=int, default=20, help="newest N runs")
+    compare.set_defaults(func=cmd_compare)
+    evaluate = sub.add_parser("evaluate", help="evaluation report for a model (default: the champion)")
+    evaluate.add_argument("--model", default="models:/sectarian-frames@champion", help="any MLflow model URI")
+    evaluate.add_argument("--output", default="reports", help="report folder")
+    evaluate.set_defaults(func=cmd_evaluate)
     return parser
 
 
@@ -64,6 +112,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
                         format="%(levelname)s %(name)s: %(message)s")
     _offline()
+    signal.signal(signal.SIGTERM, _terminate)
     try:
         return args.func(args)
     except (DataError, ConfigError) as exc:

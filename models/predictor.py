@@ -1,0 +1,110 @@
+"""The packaged predictor: a model directory (manifest + weights) -> one row per sentence.
+
+A model directory holds `manifest.json` (family, params, per-frame thresholds) and the family's weight
+files (JSON / safetensors only). This module is all that inference needs; it never imports `train`.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from models.families import family_class
+from models.frames import FRAME_KEYS
+from models.segment import FURNITURE, PROSE, normalize, split_sentences
+
+MANIFEST = "manifest.json"
+UNITS = ("article", "sentence")
+OUTPUT_COLUMNS = (["id", "sentence_index", "start", "end", "kind", "text"]
+                  + [f"p_{key}" for key in FRAME_KEYS] + list(FRAME_KEYS))
+
+
+def save_model(model, thresholds: np.ndarray, directory: Path, extra: dict | None = None) -> None:
+    """Write a fitted family model and its thresholds as a self-describing model directory."""
+    import dataclasses
+
+    directory.mkdir(parents=True, exist_ok=True)
+    model.save(directory / "weights")
+    manifest = {
+        "format": 1,
+        "family": model.name,
+        "params": dataclasses.asdict(model.params),
+        "frames": list(FRAME_KEYS),
+        "thresholds": {key: float(t) for key, t in zip(FRAME_KEYS, thresholds)},
+        **(extra or {}),
+    }
+    (directory / MANIFEST).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+
+
+class FramePredictor:
+    def __init__(self, model, thresholds: np.ndarray, manifest: dict):
+        self.model, self.thresholds, self.manifest = model, np.asarray(thresholds, dtype=np.float64), manifest
+
+    @classmethod
+    def load(cls, directory: Path | str) -> "FramePredictor":
+        directory = Path(directory)
+        manifest_path = directory / MANIFEST
+        if not manifest_path.exists():
+            raise FileNotFoundError(f"{manifest_path}: not a sectarian-frames model directory")
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+        if manifest.get("frames") != list(FRAME_KEYS):
+            raise ValueError(f"{manifest_path}: model frames {manifest.get('frames')} differ from {list(FRAME_KEYS)}")
+        family = family_class(manifest["family"])
+        model = family.load(directory / "weights", family.params_from_dict(manifest["params"]))
+        thresholds = np.array([manifest["thresholds"][key] for key in FRAME_KEYS])
+        return cls(model, thresholds, manifest)
+
+    def proba(self, texts: list[str]) -> np.ndarray:
+        """Per-frame probabilities for sentences (normalised as in training)."""
+        if not texts:
+            return np.zeros((0, len(FRAME_KEYS)))
+        return self.model.predict_proba([normalize(t) for t in texts])
+
+    def decide(self, proba: np.ndarray) -> np.ndarray:
+        return proba >= self.thresholds
+
+    def predict(self, frame: pd.DataFrame, unit: str = "article") -> pd.DataFrame:
+        """One output row per sentence; furniture rows are kept with NaN probabilities and no frame."""
+        if unit not in UNITS:
+            raise ValueError(f"unit must be one of {UNITS}, got {unit!r}")
+        if "text" not in frame.columns:
+            raise ValueError(f"input needs a 'text' column; got columns {list(frame.columns)}")
+        ids = frame["id"].astype(str).tolist() if "id" in frame.columns else [str(i) for i in range(len(frame))]
+        rows = []
+        for doc_id, text in zip(ids, frame["text"].tolist()):
+            text = "" if text is None or (isinstance(text, float) and np.isnan(text)) else str(text)
+            if unit == "sentence":
+                rows.append((doc_id, 0, 0, len(text), PROSE, text))
+            else:
+                rows.extend((doc_id, s.index, s.start, s.end, s.kind, s.text) for s in split_sentences(text))
+        return self._score_rows(rows)
+
+    def _score_rows(self, rows: list[tuple]) -> pd.DataFrame:
+        out = pd.DataFrame(rows, columns=OUTPUT_COLUMNS[:6])
+        out = out.astype({"id": str, "sentence_index": "int64", "start": "int64", "end": "int64",
+                          "kind": str, "text": str})
+        proba = np.full((len(out), len(FRAME_KEYS)), np.nan)
+        prose = (out["kind"] == PROSE).to_numpy() if len(out) else np.zeros(0, bool)
+        if prose.any():
+            proba[prose] = self.proba(out.loc[prose, "text"].tolist())
+        decisions = np.where(np.isnan(proba), False, proba >= self.thresholds)
+        for j, key in enumerate(FRAME_KEYS):
+            out[f"p_{key}"] = proba[:, j].astype("float64")
+        for j, key in enumerate(FRAME_KEYS):
+            out[key] = decisions[:, j].astype(bool)
+        return out
+
+
+def sentences_per_second(predictor: FramePredictor, texts: list[str], repeat: int = 1) -> float:
+    """Model-only scoring speed on already-split sentences."""
+    start = time.perf_counter()
+    for _ in range(repeat):
+        predictor.proba(texts)
+    return len(texts) * repeat / max(time.perf_counter() - start, 1e-9)
+
+
+__all__ = ["FramePredictor", "save_model", "OUTPUT_COLUMNS", "UNITS", "FURNITURE", "PROSE"]

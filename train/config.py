@@ -1,0 +1,147 @@
+"""Experiment configs: parsed and validated here and nowhere else.
+
+A YAML file is either one experiment (`name`, `family`, `seed`, `params`, `data`, `evaluation`) or a
+suite (`experiment`, `runs`: paths of experiment files, relative to the suite file). Unknown keys and
+badly typed values are errors naming the file and the key.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from train.errors import ConfigError
+
+DEFAULT_EXPERIMENT = "sectarian-frames"
+
+
+@dataclass(frozen=True)
+class DataOptions:
+    authored: bool = True  # add our authored sentences to every training fold (never to a test fold)
+
+
+@dataclass(frozen=True)
+class EvaluationOptions:
+    bootstrap: int = 1000
+    default_threshold: float = 0.5
+
+
+@dataclass(frozen=True)
+class ExperimentConfig:
+    name: str
+    family: str
+    params: typing.Any
+    seed: int = 13
+    data: DataOptions = field(default_factory=DataOptions)
+    evaluation: EvaluationOptions = field(default_factory=EvaluationOptions)
+    source: str = ""
+
+    def flat(self) -> dict[str, object]:
+        """Flattened for MLflow params: `model.family`, `model.<param>`, `data.<option>`, ..."""
+        out: dict[str, object] = {"name": self.name, "model.family": self.family, "seed": self.seed}
+        out.update({f"model.{k}": v for k, v in dataclasses.asdict(self.params).items()})
+        out.update({f"data.{k}": v for k, v in dataclasses.asdict(self.data).items()})
+        out.update({f"evaluation.{k}": v for k, v in dataclasses.asdict(self.evaluation).items()})
+        return out
+
+
+@dataclass(frozen=True)
+class SuiteConfig:
+    experiment: str
+    runs: list[ExperimentConfig]
+    source: str
+
+
+def _read_yaml(path: Path) -> dict:
+    import yaml
+
+    if not path.exists():
+        raise ConfigError(f"{path}: config file not found")
+    try:
+        loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML ({exc})") from None
+    if not isinstance(loaded, dict):
+        raise ConfigError(f"{path}: expected a mapping at the top level")
+    return loaded
+
+
+def _check_value(value, expected, where: str):
+    """Accept `value` if it fits the annotation `expected` (int, float, bool, str, or X | None)."""
+    if typing.get_origin(expected) in (typing.Union, types.UnionType):
+        options = typing.get_args(expected)
+        if value is None and type(None) in options:
+            return None
+        return _check_value(value, next(o for o in options if o is not type(None)), where)
+    ok = {
+        bool: isinstance(value, bool),
+        int: isinstance(value, int) and not isinstance(value, bool),
+        float: isinstance(value, (int, float)) and not isinstance(value, bool),
+        str: isinstance(value, str),
+    }.get(expected, True)
+    if not ok:
+        raise ConfigError(f"{where}: expected {getattr(expected, '__name__', expected)}, got {value!r}")
+    return float(value) if expected is float else value
+
+
+def build_dataclass(cls, values: dict | None, where: str):
+    """Instantiate `cls` from a mapping, rejecting unknown keys and wrong types."""
+    values = values or {}
+    if not isinstance(values, dict):
+        raise ConfigError(f"{where}: expected a mapping, got {values!r}")
+    hints = typing.get_type_hints(cls)
+    known = [f.name for f in dataclasses.fields(cls)]
+    unknown = sorted(set(values) - set(known))
+    if unknown:
+        raise ConfigError(f"{where}: unknown key '{unknown[0]}' (known keys: {', '.join(known)})")
+    return cls(**{k: _check_value(v, hints[k], f"{where}.{k}") for k, v in values.items()})
+
+
+def parse_experiment(path: Path, values: dict) -> ExperimentConfig:
+    from models.families import family_class, family_names
+
+    where = str(path)
+    allowed = {"name", "family", "seed", "params", "data", "evaluation"}
+    unknown = sorted(set(values) - allowed)
+    if unknown:
+        raise ConfigError(f"{where}: unknown key '{unknown[0]}' (known keys: {', '.join(sorted(allowed))})")
+    for key in ("name", "family"):
+        if not isinstance(values.get(key), str) or not values[key]:
+            raise ConfigError(f"{where}: key '{key}' is required and must be a non-empty string")
+    if values["family"] not in family_names():
+        raise ConfigError(f"{where}: key 'family': unknown family '{values['family']}' "
+                          f"(known: {', '.join(family_names())})")
+    params = build_dataclass(family_class(values["family"]).Params, values.get("params"), f"{where}: params")
+    config = ExperimentConfig(
+        name=values["name"], family=values["family"], params=params,
+        seed=_check_value(values.get("seed", 13), int, f"{where}: seed"),
+        data=build_dataclass(DataOptions, values.get("data"), f"{where}: data"),
+        evaluation=build_dataclass(EvaluationOptions, values.get("evaluation"), f"{where}: evaluation"),
+        source=where,
+    )
+    if config.evaluation.bootstrap < 10:
+        raise ConfigError(f"{where}: evaluation.bootstrap: need at least 10 resamples")
+    return config
+
+
+def load_config(path: Path | str) -> SuiteConfig:
+    """A suite (several runs) or a single experiment, always returned as a suite."""
+    path = Path(path)
+    values = _read_yaml(path)
+    if "runs" not in values:
+        return SuiteConfig(DEFAULT_EXPERIMENT, [parse_experiment(path, values)], str(path))
+    unknown = sorted(set(values) - {"experiment", "runs"})
+    if unknown:
+        raise ConfigError(f"{path}: unknown key '{unknown[0]}' (a suite has keys: experiment, runs)")
+    runs = values["runs"]
+    if not isinstance(runs, list) or not runs or not all(isinstance(r, str) for r in runs):
+        raise ConfigError(f"{path}: key 'runs' must be a non-empty list of config file paths")
+    experiment = _check_value(values.get("experiment", DEFAULT_EXPERIMENT), str, f"{path}: experiment")
+    parsed = [parse_experiment(path.parent / run, _read_yaml(path.parent / run)) for run in runs]
+    names = [run.name for run in parsed]
+    if len(set(names)) != len(names):
+        raise ConfigError(f"{path}: run names must be unique, got {names}")
+    return SuiteConfig(experiment, parsed, str(path))

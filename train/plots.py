@@ -1,0 +1,93 @@
+"""PNG figures for runs and reports (matplotlib, no display)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from models.frames import FRAME_KEYS
+
+
+def _pyplot():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def per_frame_f1(per_frame: dict, path: Path, title: str) -> Path:
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(7, 3.5))
+    keys = list(FRAME_KEYS)
+    x = np.arange(len(keys))
+    for offset, metric in zip((-0.25, 0, 0.25), ("precision", "recall", "f1")):
+        ax.bar(x + offset, [per_frame[k][metric] for k in keys], width=0.25, label=metric)
+    ax.set_xticks(x, [k.replace("_", "\n") for k in keys])
+    ax.set_ylim(0, 1)
+    ax.set_title(title)
+    ax.legend(loc="upper right", fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def pr_curves(Y: np.ndarray, P: np.ndarray, path: Path, title: str) -> Path:
+    from sklearn.metrics import average_precision_score, precision_recall_curve
+
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(5.5, 4.5))
+    for j, key in enumerate(FRAME_KEYS):
+        if Y[:, j].any():
+            precision, recall, _ = precision_recall_curve(Y[:, j], P[:, j])
+            ax.step(recall, precision, where="post",
+                    label=f"{key} (AP {average_precision_score(Y[:, j], P[:, j]):.2f})")
+    ax.set_xlabel("recall")
+    ax.set_ylabel("precision")
+    ax.set_ylim(0, 1.02)
+    ax.set_title(title)
+    ax.legend(fontsize=7, loc="lower left")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def cooccurrence(Y: np.ndarray, D: np.ndarray, path: Path, title: str) -> Path:
+    """Rows: gold frame; columns: predicted frame. Off-diagonal cells show frames confused or co-predicted."""
+    plt = _pyplot()
+    matrix = Y.T.astype(int) @ D.astype(int)
+    fig, ax = plt.subplots(figsize=(5.5, 4.5))
+    ax.imshow(matrix, cmap="Blues")
+    labels = [k.split("_")[0] for k in FRAME_KEYS]
+    ax.set_xticks(range(len(labels)), labels, rotation=30)
+    ax.set_yticks(range(len(labels)), labels)
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("gold")
+    for i in range(len(labels)):
+        for j in range(len(labels)):
+            ax.text(j, i, str(matrix[i, j]), ha="center", va="center", fontsize=9)
+    ax.set_title(title)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def reliability(curves: dict[str, list[dict]], path: Path, title: str) -> Path:
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(5, 4.5))
+    ax.plot([0, 1], [0, 1], color="grey", linestyle="--", linewidth=1)
+    for key, rows in curves.items():
+        ax.plot([r["mean_p"] for r in rows], [r["observed"] for r in rows], marker="o", label=key)
+    ax.set_xlabel("mean predicted probability")
+    ax.set_ylabel("observed frequency")
+    ax.set_title(title)
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path

@@ -1,0 +1,191 @@
+"""`make train`: run every experiment of a suite, track each as one MLflow run, register the models."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from models.frames import FRAME_KEYS
+from models.predictor import FramePredictor, save_model, sentences_per_second
+from train import paths, tracking
+from train.artifacts import write_run_artifacts
+from train.config import ExperimentConfig, SuiteConfig
+from train.data import data_digest, load_authored, load_gold
+from train.pipeline import Corpus, cross_validate, refit, summarize
+
+log = logging.getLogger(__name__)
+INPUT_EXAMPLE = pd.DataFrame({
+    "id": ["example-1"],
+    "text": ["Militia fighters from one sect moved into the town as the army withdrew.\n\n"
+             "Families fled towards the camps on foot."],
+})
+
+
+@dataclass
+class RunOutcome:
+    name: str
+    family: str
+    status: str
+    run_id: str = ""
+    cv_macro_f1: float = float("nan")
+    ci: tuple[float, float] = (float("nan"), float("nan"))
+    frame_f1: dict[str, float] = field(default_factory=dict)
+    seed_only_macro_f1: float = float("nan")
+    train_seconds: float = float("nan")
+    model_mb: float = float("nan")
+    sentences_per_s: float = float("nan")
+    decision: str = ""
+    registry: str = ""
+    error: str = ""
+
+
+@dataclass
+class TrainingData:
+    gold: list[dict]
+    authored: list[dict]
+    eval_digest: str
+    train_digest: str
+
+    @classmethod
+    def load(cls) -> "TrainingData":
+        gold = load_gold()
+        authored = load_authored() if paths.AUTHORED.exists() else []
+        return cls(gold, authored, data_digest(paths.GOLD), data_digest(paths.GOLD, paths.AUTHORED))
+
+    def corpus(self, config: ExperimentConfig) -> Corpus:
+        return Corpus.from_records(self.gold, self.authored if config.data.authored else [])
+
+
+def _directory_mb(directory: Path) -> float:
+    return sum(f.stat().st_size for f in directory.rglob("*") if f.is_file()) / 1e6
+
+
+def _log_lineage(data: TrainingData, config: ExperimentConfig) -> None:
+    gold = pd.DataFrame({"id": [r["id"] for r in data.gold], "text": [r["text"] for r in data.gold],
+                         "labels": [";".join(r["labels"]) for r in data.gold]})
+    tracking.log_dataset(gold, "seed-gold", data.eval_digest, str(paths.GOLD), "evaluation")
+    if config.data.authored and data.authored:
+        authored = pd.DataFrame({"id": [r["id"] for r in data.authored], "text": [r["text"] for r in data.authored],
+                                 "labels": [";".join(r["labels"]) for r in data.authored]})
+        tracking.log_dataset(authored, "authored", data_digest(paths.AUTHORED), str(paths.AUTHORED), "training")
+
+
+def _log_summary(summary: dict) -> None:
+    overall, (low, high) = summary["overall"], summary["ci"]
+    tracking.log_metrics({tracking.PRIMARY_METRIC: overall["macro_f1"], "cv_macro_f1_ci_low": low,
+                          "cv_macro_f1_ci_high": high, "cv_micro_f1": overall["micro_f1"],
+                          "cv_exact_match": overall["exact_match"], "cv_brier": overall["brier"]})
+    tracking.log_metrics({f"cv_{key}_{metric}": value for key, row in summary["per_frame"].items()
+                          for metric, value in row.items() if metric not in ("support", "predicted")})
+    for step, (article, values) in enumerate(summary["folds"].items()):
+        tracking.log_metrics({"fold_macro_f1": values["macro_f1"], "fold_micro_f1": values["micro_f1"]}, step=step)
+
+
+def train_one(config: ExperimentConfig, data: TrainingData, exp_id: str, advance) -> RunOutcome:
+    corpus = data.corpus(config)
+    outcome = RunOutcome(config.name, config.family, "RUNNING")
+    tags = {tracking.KIND_TAG: "train", "git_commit": tracking.git_commit(), tracking.DIGEST_TAG: data.eval_digest,
+            "train_data_digest": data.train_digest, "family": config.family, "config_file": config.source}
+    with tempfile.TemporaryDirectory(prefix="sectframes-") as tmp, \
+            tracking.tracked_run(exp_id, config.name, tags) as run:
+        outcome.run_id = run.info.run_id
+        tracking.log_params(config.flat())
+        _log_lineage(data, config)
+        started = time.perf_counter()
+        result = cross_validate(config, corpus, on_fold=lambda _: advance(1))
+        summary = summarize(corpus, result, config)
+        _log_summary(summary)
+        if config.data.authored and corpus.extra_texts:
+            outcome.seed_only_macro_f1 = _seed_only_score(config, data)
+            tracking.log_metrics({"cv_macro_f1_seed_only": outcome.seed_only_macro_f1,
+                                  "authored_gain": summary["overall"]["macro_f1"] - outcome.seed_only_macro_f1})
+        advance(1)
+        tracking.log_artifacts(write_run_artifacts(Path(tmp) / "evaluation", config.name, corpus, result, summary),
+                               "evaluation")
+        model, thresholds = refit(config, corpus)
+        outcome.train_seconds = time.perf_counter() - started
+        model_dir = Path(tmp) / "model_dir"
+        save_model(model, thresholds, model_dir, {"name": config.name, "run_id": outcome.run_id,
+                                                  "data_digest": data.eval_digest})
+        predictor = FramePredictor.load(model_dir)
+        outcome.sentences_per_s = sentences_per_second(predictor, corpus.texts)
+        outcome.model_mb = _directory_mb(model_dir)
+        tracking.log_metrics({"train_seconds": outcome.train_seconds, "model_size_mb": outcome.model_mb,
+                              "scoring_sentences_per_s": outcome.sentences_per_s})
+        model_uri = tracking.log_predictor(model_dir, config.family, INPUT_EXAMPLE)
+        advance(1)
+    outcome.status, outcome.cv_macro_f1, outcome.ci = "FINISHED", summary["overall"]["macro_f1"], summary["ci"]
+    outcome.frame_f1 = {k: summary["per_frame"][k]["f1"] for k in FRAME_KEYS}
+    decision = tracking.register_and_decide(outcome.run_id, model_uri, outcome.cv_macro_f1, data.eval_digest)
+    outcome.registry = f"v{decision.version}" + (" champion" if decision.promoted else "")
+    outcome.decision = f"{'promoted to champion' if decision.promoted else 'not promoted'}: {decision.reason}"
+    log.info("%s: %s", config.name, outcome.decision)
+    return outcome
+
+
+def _seed_only_score(config: ExperimentConfig, data: TrainingData) -> float:
+    """The same experiment without the authored sentences, to measure what they add."""
+    from dataclasses import replace
+
+    from train.data import label_matrix  # noqa: F401  (kept local: only this comparison needs it)
+
+    seed_config = replace(config, data=replace(config.data, authored=False))
+    corpus = data.corpus(seed_config)
+    return summarize(corpus, cross_validate(seed_config, corpus), seed_config)["overall"]["macro_f1"]
+
+
+def run_suite(suite: SuiteConfig) -> list[RunOutcome]:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    uri = tracking.configure()
+    exp_id = tracking.experiment_id(suite.experiment)
+    tracking.fail_orphaned_runs(exp_id)
+    log.info("tracking to %s, experiment '%s'", uri, suite.experiment)
+    data = TrainingData.load()
+    outcomes = []
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, transient=False) as progress:
+        for config in suite.runs:
+            steps = len({r["article_id"] for r in data.gold}) + 2
+            task = progress.add_task(f"{config.name} ({config.family})", total=steps)
+            try:
+                outcomes.append(train_one(config, data, exp_id, lambda n, t=task: progress.advance(t, n)))
+            except Exception as exc:  # one broken run must not stop the suite; it is FAILED in MLflow
+                log.error("%s failed: %s: %s", config.name, type(exc).__name__, exc)
+                outcomes.append(RunOutcome(config.name, config.family, "FAILED", error=f"{type(exc).__name__}: {exc}"))
+            progress.update(task, completed=steps)
+    return outcomes
+
+
+def outcome_table(outcomes: list[RunOutcome]):
+    from rich.table import Table
+
+    table = Table(title="Runs (leave-one-article-out CV on the seed gold set)")
+    for column in ("run", "family", "status", "macro-F1 [95% CI]", "seed-only", *[k.split("_")[0] for k in FRAME_KEYS],
+                   "train s", "MB", "sent/s", "registry"):
+        table.add_column(column, no_wrap=column in ("run", "macro-F1 [95% CI]"))
+    for o in outcomes:
+        ci = f"{o.cv_macro_f1:.3f} [{o.ci[0]:.3f}, {o.ci[1]:.3f}]" if o.status == "FINISHED" else "-"
+        table.add_row(o.name, o.family, o.status, ci, _fmt(o.seed_only_macro_f1),
+                      *[_fmt(o.frame_f1.get(k, float("nan"))) for k in FRAME_KEYS],
+                      _fmt(o.train_seconds, 0), _fmt(o.model_mb, 1), _fmt(o.sentences_per_s, 0),
+                      o.registry or "FAILED")
+    return table
+
+
+def decisions_text(outcomes: list[RunOutcome]) -> str:
+    return "\n".join(f"{o.name}: {o.decision or o.error}" for o in outcomes)
+
+
+def _fmt(value: float, digits: int = 3) -> str:
+    return "-" if value is None or np.isnan(value) else f"{value:.{digits}f}"
+
+
+__all__ = ["run_suite", "outcome_table", "RunOutcome", "shutil"]
