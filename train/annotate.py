@@ -73,3 +73,20 @@ def build_gold(articles: dict[str, Article], pass_a: Path, pass_b: Path, adjudic
     """Gold records for every prose sentence of the seed articles, in article order."""
     a, b, decisions = read_labels(pass_a), read_labels(pass_b), read_labels(adjudication)
     return [adjudicate(record, a, b, decisions, adjudication) for record in seed_sentences(articles)]
+
+
+AUTHORED_META = ("intended", "setting", "period", "register", "category")
+
+
+def build_authored(written: Path, pass_a: Path, pass_b: Path, adjudication: Path) -> list[dict]:
+    """Authored records: our own sentences, both passes, the adjudicated label, and design metadata."""
+    a, b, decisions = read_labels(pass_a), read_labels(pass_b), read_labels(adjudication)
+    records = []
+    for number, row in read_jsonl(written):
+        for field in ("id", "text", *AUTHORED_META):
+            if field not in row:
+                raise DataError(written, "missing", number, field)
+        base = {"id": row["id"], "text": row["text"]}
+        record = adjudicate(base, a, b, decisions, adjudication)
+        records.append({**record, "source": "authored", **{k: row[k] for k in AUTHORED_META}})
+    return records

@@ -43,8 +43,8 @@ def cmd_data(args: argparse.Namespace) -> int:
 
 def cmd_build_gold(args: argparse.Namespace) -> int:
     from train import paths
-    from train.annotate import build_gold, write_jsonl
-    from train.data import load_articles, load_gold
+    from train.annotate import build_authored, build_gold, write_jsonl
+    from train.data import load_articles, load_authored, load_gold
 
     passes = paths.ANNOTATIONS / "passes"
     records = build_gold(load_articles(), passes / "seed_pass_a.jsonl", passes / "seed_pass_b.jsonl",
@@ -52,6 +52,12 @@ def cmd_build_gold(args: argparse.Namespace) -> int:
     write_jsonl(paths.GOLD, [{**r, "source": "seed"} for r in records])
     load_gold()
     log.info("wrote %d gold sentences to %s", len(records), paths.GOLD)
+    if (passes / "authored_written.jsonl").exists():
+        authored = build_authored(passes / "authored_written.jsonl", passes / "authored_pass_a.jsonl",
+                                  passes / "authored_pass_b.jsonl", passes / "authored_adjudication.jsonl")
+        write_jsonl(paths.AUTHORED, authored)
+        load_authored()
+        log.info("wrote %d authored sentences to %s", len(authored), paths.AUTHORED)
     return 0
 
 
@@ -91,7 +97,7 @@ def build_parser() -> argparse.ArgumentParser:
     data = sub.add_parser("data", help="print the corpus card (articles, sentences, frames, agreement)")
     data.add_argument("--json", action="store_true", help="machine-readable output")
     data.set_defaults(func=cmd_data)
-    gold = sub.add_parser("build-gold", help="rebuild data/annotations/gold.jsonl from the passes")
+    gold = sub.add_parser("build-gold", help="rebuild gold.jsonl and authored.jsonl from the passes")
     gold.set_defaults(func=cmd_build_gold)
     train = sub.add_parser("train", help="run an experiment suite or one experiment config")
     train.add_argument("--config", default="configs/default.yaml", help="suite or experiment YAML")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import shutil
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -12,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from models.families.embedding import memoised_embeddings
 from models.frames import FRAME_KEYS
 from models.predictor import FramePredictor, save_model, sentences_per_second
 from train import paths, tracking
@@ -55,8 +55,8 @@ class TrainingData:
 
     @classmethod
     def load(cls) -> "TrainingData":
-        gold = load_gold()
-        authored = load_authored() if paths.AUTHORED.exists() else []
+        gold = load_gold(paths.GOLD, paths.ARTICLES)
+        authored = load_authored(paths.AUTHORED) if paths.AUTHORED.exists() else []
         return cls(gold, authored, data_digest(paths.GOLD), data_digest(paths.GOLD, paths.AUTHORED))
 
     def corpus(self, config: ExperimentConfig) -> Corpus:
@@ -89,6 +89,7 @@ def _log_summary(summary: dict) -> None:
 
 
 def train_one(config: ExperimentConfig, data: TrainingData, exp_id: str, advance) -> RunOutcome:
+    """One config = one MLflow run: CV, artifacts, refit, packaged predictor; then the registry decision."""
     corpus = data.corpus(config)
     outcome = RunOutcome(config.name, config.family, "RUNNING")
     tags = {tracking.KIND_TAG: "train", "git_commit": tracking.git_commit(), tracking.DIGEST_TAG: data.eval_digest,
@@ -99,27 +100,20 @@ def train_one(config: ExperimentConfig, data: TrainingData, exp_id: str, advance
         tracking.log_params(config.flat())
         _log_lineage(data, config)
         started = time.perf_counter()
-        result = cross_validate(config, corpus, on_fold=lambda _: advance(1))
-        summary = summarize(corpus, result, config)
-        _log_summary(summary)
-        if config.data.authored and corpus.extra_texts:
-            outcome.seed_only_macro_f1 = _seed_only_score(config, data)
-            tracking.log_metrics({"cv_macro_f1_seed_only": outcome.seed_only_macro_f1,
-                                  "authored_gain": summary["overall"]["macro_f1"] - outcome.seed_only_macro_f1})
-        advance(1)
+        with memoised_embeddings():
+            result = cross_validate(config, corpus, on_fold=lambda _: advance(1))
+            summary = summarize(corpus, result, config)
+            _log_summary(summary)
+            if config.data.authored and corpus.extra_texts:
+                outcome.seed_only_macro_f1 = _seed_only_score(config, data)
+                tracking.log_metrics({"cv_macro_f1_seed_only": outcome.seed_only_macro_f1,
+                                      "authored_gain": summary["overall"]["macro_f1"] - outcome.seed_only_macro_f1})
+            advance(1)
+            model, thresholds = refit(config, corpus)
+        outcome.train_seconds = time.perf_counter() - started
         tracking.log_artifacts(write_run_artifacts(Path(tmp) / "evaluation", config.name, corpus, result, summary),
                                "evaluation")
-        model, thresholds = refit(config, corpus)
-        outcome.train_seconds = time.perf_counter() - started
-        model_dir = Path(tmp) / "model_dir"
-        save_model(model, thresholds, model_dir, {"name": config.name, "run_id": outcome.run_id,
-                                                  "data_digest": data.eval_digest})
-        predictor = FramePredictor.load(model_dir)
-        outcome.sentences_per_s = sentences_per_second(predictor, corpus.texts)
-        outcome.model_mb = _directory_mb(model_dir)
-        tracking.log_metrics({"train_seconds": outcome.train_seconds, "model_size_mb": outcome.model_mb,
-                              "scoring_sentences_per_s": outcome.sentences_per_s})
-        model_uri = tracking.log_predictor(model_dir, config.family, INPUT_EXAMPLE)
+        model_uri = _package(config, data, model, thresholds, Path(tmp) / "model_dir", corpus.texts, outcome)
         advance(1)
     outcome.status, outcome.cv_macro_f1, outcome.ci = "FINISHED", summary["overall"]["macro_f1"], summary["ci"]
     outcome.frame_f1 = {k: summary["per_frame"][k]["f1"] for k in FRAME_KEYS}
@@ -130,11 +124,21 @@ def train_one(config: ExperimentConfig, data: TrainingData, exp_id: str, advance
     return outcome
 
 
+def _package(config, data, model, thresholds, model_dir: Path, texts: list[str], outcome: RunOutcome) -> str:
+    """Save the refit model, measure it as it will be served (loaded from disk), log it; returns its URI."""
+    save_model(model, thresholds, model_dir, {"name": config.name, "run_id": outcome.run_id,
+                                              "data_digest": data.eval_digest})
+    predictor = FramePredictor.load(model_dir)
+    outcome.sentences_per_s = sentences_per_second(predictor, texts)
+    outcome.model_mb = _directory_mb(model_dir)
+    tracking.log_metrics({"train_seconds": outcome.train_seconds, "model_size_mb": outcome.model_mb,
+                          "scoring_sentences_per_s": outcome.sentences_per_s})
+    return tracking.log_predictor(model_dir, config.family, INPUT_EXAMPLE)
+
+
 def _seed_only_score(config: ExperimentConfig, data: TrainingData) -> float:
     """The same experiment without the authored sentences, to measure what they add."""
     from dataclasses import replace
-
-    from train.data import label_matrix  # noqa: F401  (kept local: only this comparison needs it)
 
     seed_config = replace(config, data=replace(config.data, authored=False))
     corpus = data.corpus(seed_config)
@@ -188,4 +192,4 @@ def _fmt(value: float, digits: int = 3) -> str:
     return "-" if value is None or np.isnan(value) else f"{value:.{digits}f}"
 
 
-__all__ = ["run_suite", "outcome_table", "RunOutcome", "shutil"]
+__all__ = ["run_suite", "outcome_table", "decisions_text", "RunOutcome"]

@@ -28,10 +28,11 @@ DIGEST_TAG = "data_digest"
 DECISION_TAG = "sectframes.champion_decision"
 
 
-def configure(root: Path = paths.ROOT) -> str:
-    """Point MLflow at $MLFLOW_TRACKING_URI, or at the embedded store in `root`."""
+def configure(root: Path | None = None) -> str:
+    """Point MLflow at $MLFLOW_TRACKING_URI, or at the embedded store in `root` (the project)."""
     import mlflow
 
+    root = root or paths.ROOT
     uri = os.environ.get("MLFLOW_TRACKING_URI") or f"sqlite:///{(root / 'mlflow.db').resolve()}"
     mlflow.set_tracking_uri(uri)
     mlflow.set_registry_uri(os.environ.get("MLFLOW_REGISTRY_URI") or uri)
@@ -42,10 +43,11 @@ def is_embedded(uri: str) -> bool:
     return uri.startswith("sqlite:")
 
 
-def experiment_id(name: str, root: Path = paths.ROOT) -> str:
+def experiment_id(name: str, root: Path | None = None) -> str:
     """The experiment's id, creating it (artifacts under `root/mlruns` on the embedded store)."""
     import mlflow
 
+    root = root or paths.ROOT
     found = mlflow.get_experiment_by_name(name)
     if found is not None:
         return found.experiment_id
@@ -137,9 +139,13 @@ def log_artifact(path: Path, artifact_path: str | None = None) -> None:
 
 def log_dataset(frame, name: str, digest: str, source: str, context: str) -> None:
     """Dataset lineage with our own digest (MLflow's ignores the list-valued label columns)."""
+    import warnings
+
     import mlflow
 
-    dataset = mlflow.data.from_pandas(frame, source=source, name=name, digest=digest)
+    with warnings.catch_warnings():  # a local path matches two equivalent source types; either is right
+        warnings.filterwarnings("ignore", message="The specified dataset source can be interpreted")
+        dataset = mlflow.data.from_pandas(frame, source=source, name=name, digest=digest)
     mlflow.log_input(dataset, context=context)
 
 
@@ -207,7 +213,7 @@ def register_and_decide(run_id: str, model_uri: str, score: float, digest: str) 
     from mlflow.tracking import MlflowClient
 
     client = MlflowClient()
-    registered = mlflow.register_model(model_uri, REGISTERED_MODEL, tags={PRIMARY_METRIC: f"{score:.6f}",
+    registered = mlflow.register_model(model_uri, REGISTERED_MODEL, tags={PRIMARY_METRIC: repr(float(score)),
                                                                         DIGEST_TAG: digest, "run_id": run_id})
     try:
         champion = client.get_model_version_by_alias(REGISTERED_MODEL, CHAMPION)

@@ -1,11 +1,13 @@
 """Frozen MiniLM sentence embeddings + one logistic regression per frame.
 
-Embeddings of the same text by the same frozen encoder never change, so they are memoised for the
-life of the process: cross-validation encodes each sentence once, not once per fold.
+Embeddings of the same text by the same frozen encoder never change, so training memoises them
+(`with memoised_embeddings():`): cross-validation encodes each sentence once, not once per fold.
+Outside that block (inference, speed measurements) every call encodes for real.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +20,18 @@ from models.head import LinearHeads
 
 _ENCODERS: dict[str, SentenceEncoder] = {}
 _MEMO: dict[tuple[str, str], np.ndarray] = {}
+_MEMO_ON = [False]
+
+
+@contextlib.contextmanager
+def memoised_embeddings():
+    """Reuse frozen-encoder embeddings across folds inside this block; the memo is dropped after."""
+    _MEMO_ON[0] = True
+    try:
+        yield
+    finally:
+        _MEMO_ON[0] = False
+        _MEMO.clear()
 
 
 @dataclass
@@ -36,6 +50,8 @@ def frozen_encoder(params: EmbeddingParams) -> SentenceEncoder:
 
 
 def embed_memoised(encoder: SentenceEncoder, key: str, texts: list[str]) -> np.ndarray:
+    if not _MEMO_ON[0]:
+        return encoder.encode(texts)
     missing = list(dict.fromkeys(t for t in texts if (key, t) not in _MEMO))
     if missing:
         for text, vector in zip(missing, encoder.encode(missing)):

@@ -1,7 +1,9 @@
 """Dictionary baseline: what a classic content analysis would do with the codebook's key terms.
 
-Each frame has a list of regular-expression terms written from the codebook; a sentence's score for a
-frame grows with the number of distinct terms it contains: p = 1 - exp(-hits / scale).
+Each frame's terms are the words of its codebook definition (as given in the project's brief), stemmed
+into regular expressions, and nothing else: no term was added after looking at the seed articles, since
+that would tune the baseline to the very articles it is evaluated on. A sentence's score for a frame
+grows with the number of distinct terms it contains: p = 1 - exp(-hits / scale).
 """
 
 from __future__ import annotations
@@ -18,28 +20,24 @@ from models.frames import FRAME_KEYS
 
 LEXICON: dict[str, list[str]] = {
     "sectarian_polarization": [
-        r"sectarian", r"anti-(?:sunni|shia|shiite)", r"sunni-shi(?:a|ite)", r"shi(?:a|ite)-sunni",
-        r"sect(?:s|-based)?\b", r"(?:sunni|shia|shiite|alawite)\s+(?:and|or)\s+(?:sunni|shia|shiite|alawite)",
-        r"communal", r"reprisal", r"retribution", r"revenge", r"grievance", r"marginali[sz]",
-        r"distrust", r"polari[sz]", r"(?:shia|shiite|sunni)\s+militi", r"militiam[ae]n",
+        r"\bsects?\b", r"sectarian", r"sect-", r"\bsunnis?\b", r"\bshi(?:a|as|ite|ites|'ite)\b", r"rivalr",
+        r"grievance", r"distrust", r"\bfear", r"targeting", r"militias?\b", r"rhetoric", r"\bflags?\b",
+        r"marginali[sz]", r"civil war", r"divisions?\b",
     ],
     "state_failure": [
-        r"collaps", r"fled", r"flee", r"abandon", r"desert(?:ed|ion)", r"incompeten", r"desperat",
-        r"fragile", r"weak", r"unable", r"unwilling", r"unprepared", r"failed", r"failure", r"corrupt",
-        r"paraly", r"lost control", r"loss of", r"fall of", r"overran", r"setback", r"humiliat",
-        r"ineffective", r"morale",
+        r"collaps", r"desert(?:ed|ion|ers?)", r"incompeten", r"unwilling", r"loss of territory", r"lost control",
+        r"monopoly", r"unable", r"inability", r"\bfail", r"corrupt", r"paraly", r"desperat",
+        r"rel(?:y|ies|ied|iance) on militias",
     ],
     "foreign_intervention": [
-        r"\bu\.?s\.?\b", r"american", r"united states", r"washington", r"\biran(?:ian)?s?\b",
-        r"russia(?:n)?s?\b", r"coalition", r"air ?strikes?", r"foreign", r"intervention", r"troops",
-        r"advisers?", r"military assistance", r"weapons", r"drones?", r"-backed", r"nato", r"saudi",
-        r"turkey|turkish",
+        r"foreign", r"intervention", r"coalition", r"air ?strikes?", r"\btroops\b", r"advis[eo]rs?\b",
+        r"weapons", r"military (?:aid|assistance)", r"diplomatic", r"pressure", r"proxies", r"proxy",
+        r"request(?:ed|s)? (?:for )?(?:foreign |military )?(?:help|assistance)",
     ],
     "humanitarian": [
-        r"civilians?", r"residents?", r"famil(?:y|ies)", r"refugees?", r"displaced", r"displacement",
-        r"fleeing", r"fled (?:their|the) homes?", r"homes?", r"children", r"killed", r"killing",
-        r"massacre", r"siege", r"trapped", r"hunger", r"starv", r"aid\b", r"humanitarian", r"wounded",
-        r"looting", r"lynch", r"explosives", r"land ?mines?", r"returned",
+        r"civilians?", r"deaths?\b", r"injur", r"massacre", r"displace", r"refugees?", r"sieges?\b",
+        r"hunger", r"destroyed homes", r"\bhomes\b", r"explosive", r"abuses?\b", r"children", r"\baid\b",
+        r"return(?:ed|s)?\b", r"rebuil",
     ],
 }
 

@@ -1,0 +1,57 @@
+from pathlib import Path
+
+import pytest
+
+from train.config import load_config
+from train.errors import ConfigError
+from train.paths import CONFIGS
+
+
+def write(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_default_suite_names_the_model_ladder():
+    suite = load_config(CONFIGS / "default.yaml")
+    assert [run.family for run in suite.runs] == ["lexicon", "tfidf", "embedding", "finetune"]
+    flat = suite.runs[1].flat()
+    assert flat["model.family"] == "tfidf" and flat["model.C"] == 4.0 and flat["data.authored"] is True
+
+
+def test_every_committed_config_parses():
+    for path in CONFIGS.glob("*.yaml"):
+        assert load_config(path).runs
+
+
+@pytest.mark.parametrize("body, message", [
+    ("name: x\nfamily: tfidf\nlearning_rate: 3\n", "unknown key 'learning_rate'"),
+    ("name: x\nfamily: tfidf\nparams:\n  ngrams: 3\n", "params: unknown key 'ngrams'"),
+    ("name: x\nfamily: tfidf\nparams:\n  C: high\n", "params.C: expected float"),
+    ("name: x\nfamily: tfidf\ndata:\n  authored: 2\n", "data.authored: expected bool"),
+    ("name: x\nfamily: svm\n", "unknown family 'svm'"),
+    ("family: tfidf\n", "key 'name' is required"),
+    ("name: x\nfamily: tfidf\nseed: 1.5\n", "seed: expected int"),
+    ("[1, 2]\n", "expected a mapping"),
+    ("name: [unclosed\n", "not valid YAML"),
+])
+def test_bad_configs_name_file_and_key(tmp_path, body, message):
+    path = write(tmp_path / "bad.yaml", body)
+    with pytest.raises(ConfigError, match=message) as caught:
+        load_config(path)
+    assert str(path) in str(caught.value)
+
+
+def test_suite_errors(tmp_path):
+    write(tmp_path / "a.yaml", "name: same\nfamily: lexicon\n")
+    with pytest.raises(ConfigError, match="run names must be unique"):
+        load_config(write(tmp_path / "suite.yaml", "runs: [a.yaml, a.yaml]\n"))
+    with pytest.raises(ConfigError, match="config file not found"):
+        load_config(write(tmp_path / "suite2.yaml", "runs: [missing.yaml]\n"))
+    with pytest.raises(ConfigError, match="unknown key 'run'"):
+        load_config(write(tmp_path / "suite3.yaml", "runs: [a.yaml]\nrun: 1\n"))
+
+
+def test_a_single_experiment_becomes_a_one_run_suite(tmp_path):
+    suite = load_config(write(tmp_path / "one.yaml", "name: one\nfamily: lexicon\nparams: {scale: 2}\n"))
+    assert len(suite.runs) == 1 and suite.runs[0].params.scale == 2.0

@@ -1,0 +1,53 @@
+import numpy as np
+
+from train.config import load_config
+from train.pipeline import Corpus, cross_validate, summarize
+
+
+def tiny_corpus() -> Corpus:
+    gold = []
+    samples = [("The army fled the town.", ["state_failure"]), ("Militias killed villagers of the other sect.",
+               ["sectarian_polarization", "humanitarian"]), ("Iran sent advisers and drones.", ["foreign_intervention"]),
+               ("The market reopened.", [])]
+    for article in ("a", "b", "c"):
+        for i, (text, labels) in enumerate(samples):
+            gold.append({"id": f"{article}:{i}", "article_id": article, "text": f"{text} ({article})", "labels": labels})
+    extra = [{"id": "x1", "text": "Sectarian revenge attacks spread.", "labels": ["sectarian_polarization"]}]
+    return Corpus.from_records(gold, extra)
+
+
+def config(tmp_path, authored=True):
+    path = tmp_path / "c.yaml"
+    path.write_text(f"name: t\nfamily: tfidf\nseed: 5\ndata: {{authored: {str(authored).lower()}}}\n"
+                    "evaluation: {bootstrap: 50}\n")
+    return load_config(path).runs[0]
+
+
+def test_every_article_is_a_test_fold_and_extra_rows_only_train(tmp_path, monkeypatch):
+    import train.pipeline as pipeline
+
+    fits = []
+    real = pipeline.fit_with_thresholds
+
+    def spy(cfg, texts, groups, Y):
+        fits.append((set(texts), set(groups)))
+        return real(cfg, texts, groups, Y)
+
+    monkeypatch.setattr(pipeline, "fit_with_thresholds", spy)
+    corpus = tiny_corpus()
+    result = cross_validate(config(tmp_path), corpus)
+    assert list(result.fold_metrics) == ["a", "b", "c"]
+    for (texts, groups), article in zip(fits, "abc"):
+        assert article not in groups  # the test article never reaches training or threshold choice
+        assert not any(t.endswith(f"({article})") for t in texts)
+        assert "Sectarian revenge attacks spread." in texts
+    assert result.proba.shape == corpus.Y.shape
+
+
+def test_same_config_and_seed_give_the_same_metrics(tmp_path):
+    corpus = tiny_corpus()
+    cfg = config(tmp_path)
+    first = summarize(corpus, cross_validate(cfg, corpus), cfg)
+    second = summarize(corpus, cross_validate(cfg, corpus), cfg)
+    assert first["overall"] == second["overall"] and first["ci"] == second["ci"]
+    assert np.isfinite(first["overall"]["macro_f1"])
