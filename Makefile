@@ -17,7 +17,11 @@ export DO_NOT_TRACK := true
 export TOKENIZERS_PARALLELISM := false
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help install train evaluate compare ui data test test-all clean
+INPUT ?=
+OUTPUT ?= reports/scores.parquet
+PORT ?= 5001
+
+.PHONY: help install spark train evaluate compare ui data score serve bench test test-all clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -37,6 +41,8 @@ $(SPARK_STAMP): $(STAMP)
 
 install: $(STAMP) ## create .venv and install the project (editable) with test tools
 
+spark: $(SPARK_STAMP) ## add the optional PySpark extra to .venv
+
 data: $(STAMP) ## print the corpus card
 	$(BIN)/sectframes data
 
@@ -51,6 +57,17 @@ compare: $(STAMP) ## side-by-side table of the experiment's runs
 
 ui: $(STAMP) ## MLflow UI on 127.0.0.1:5000
 	PATH=$(abspath $(BIN)):$$PATH $(BIN)/mlflow ui --host 127.0.0.1 --port 5000 --backend-store-uri sqlite:///$(abspath mlflow.db)
+
+score: $(STAMP) ## score INPUT (files/folders) into OUTPUT with MODEL (default the champion)
+	@test -n "$(INPUT)" || { echo "usage: make score INPUT='articles/ more.jsonl' OUTPUT=scores.parquet"; exit 2; }
+	$(BIN)/sectframes score $(INPUT) -o $(OUTPUT) --model $(MODEL)
+
+serve: $(STAMP) ## serve MODEL over HTTP on 127.0.0.1:PORT (mlflow models serve)
+	PATH=$(abspath $(BIN)):$$PATH MLFLOW_TRACKING_URI=$${MLFLOW_TRACKING_URI:-sqlite:///$(abspath mlflow.db)} \
+		$(BIN)/mlflow models serve -m $(MODEL) --env-manager local -h 127.0.0.1 -p $(PORT)
+
+bench: $(SPARK_STAMP) ## throughput, cold start and memory benchmarks -> reports/bench.json
+	$(BIN)/sectframes bench
 
 test: $(STAMP) ## fast suite (code, data, model tests; slow ones excluded)
 	$(BIN)/python -m pytest -m "not slow"

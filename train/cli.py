@@ -90,6 +90,34 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+SCORE_EPILOG = """\
+exit status:
+  0  every document was scored (warnings, such as non-English text, do not count as failures)
+  1  some documents could not be scored: each has a record in OUTPUT's .errors.jsonl, the rest were scored
+  2  nothing was scored: bad arguments, an unloadable model, or an output that exists already
+
+outputs beside OUTPUT (e.g. scores.parquet): scores.articles.parquet (one row per article),
+scores.errors.jsonl (one record per problem), scores.report.md and scores.frame_shares.png.
+While running, parts are written to OUTPUT.parts/; after a crash or kill, --resume continues there.
+"""
+
+
+def cmd_score(args: argparse.Namespace) -> int:
+    from train.scoring import ScoreOptions, run_scoring, summary_lines
+
+    options = ScoreOptions([Path(p) for p in args.inputs], Path(args.output), args.model, args.unit,
+                           args.resume, args.overwrite, args.max_chars, args.batch_docs)
+    if args.engine == "spark":
+        from train.spark_engine import run_spark_scoring
+
+        summary = run_spark_scoring(options, master=args.master)
+    else:
+        summary = run_scoring(options, progress=not args.quiet)
+    for line in summary_lines(summary, options):
+        (log.warning if line.startswith(("error", "warning")) else log.info)("%s", line)
+    return 1 if summary.failed else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="sectframes", description=__doc__)
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
@@ -110,6 +138,23 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--model", default="models:/sectarian-frames@champion", help="any MLflow model URI")
     evaluate.add_argument("--output", default="reports", help="report folder")
     evaluate.set_defaults(func=cmd_evaluate)
+    score = sub.add_parser("score", help="score new articles in batch", epilog=SCORE_EPILOG,
+                           formatter_class=argparse.RawDescriptionHelpFormatter,
+                           description="Score files or folders of .txt/.md/.html articles, or .jsonl/.csv/.parquet "
+                                       "tables with a 'text' column (and optional 'id').")
+    score.add_argument("inputs", nargs="+", help="files or folders")
+    score.add_argument("-o", "--output", required=True, help="output file: .jsonl, .csv or .parquet")
+    score.add_argument("--model", default="models:/sectarian-frames@champion", help="any MLflow model URI")
+    score.add_argument("--unit", choices=["article", "sentence"], default="article",
+                       help="article: split into sentences; sentence: each row is one sentence, scored as is")
+    score.add_argument("--resume", action="store_true", help="continue an interrupted run into the same OUTPUT")
+    score.add_argument("--overwrite", action="store_true", help="replace an existing OUTPUT")
+    score.add_argument("--max-chars", type=int, default=1_000_000, help="documents longer than this are refused")
+    score.add_argument("--batch-docs", type=int, default=64, help="documents per part (memory vs. resume granularity)")
+    score.add_argument("--engine", choices=["local", "spark"], default="local", help="spark: PySpark (pip install .[spark])")
+    score.add_argument("--master", default="local[2]", help="Spark master URL with --engine spark")
+    score.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    score.set_defaults(func=cmd_score)
     return parser
 
 
@@ -121,7 +166,12 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, _terminate)
     try:
         return args.func(args)
-    except (DataError, ConfigError) as exc:
+    except (DataError, ConfigError, FileExistsError, FileNotFoundError, ValueError) as exc:
+        log.error("%s", exc)
+        return 2
+    except Exception as exc:  # an MLflow model that cannot be found or loaded, and the like
+        if type(exc).__name__ not in ("MlflowException", "RestException"):
+            raise
         log.error("%s", exc)
         return 2
 

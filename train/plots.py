@@ -91,3 +91,18 @@ def reliability(curves: dict[str, list[dict]], path: Path, title: str) -> Path:
     fig.savefig(path, dpi=110)
     plt.close(fig)
     return path
+
+
+def frame_shares(shares: dict[str, float], path: Path, title: str) -> Path:
+    """Share of prose sentences carrying each frame across a scored corpus."""
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(6, 3))
+    keys = list(FRAME_KEYS)
+    ax.barh([k.replace("_", " ") for k in keys], [shares[k] for k in keys], color="#4477aa")
+    ax.set_xlim(0, max(0.05, max(shares.values(), default=0) * 1.2))
+    ax.set_xlabel("share of prose sentences")
+    ax.set_title(f"Frame shares: {title}")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path

@@ -1,0 +1,224 @@
+"""Read documents to score from files and folders, one at a time, never failing the whole batch.
+
+Every input yields either a `Document` or a `Problem` (the id or path, and why it cannot be scored).
+Tabular inputs (.jsonl, .csv, .parquet) are read in chunks so memory stays flat however large they are.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+TEXT_SUFFIXES = {".txt", ".md", ".html", ".htm"}
+TABLE_SUFFIXES = {".jsonl", ".csv", ".parquet"}
+SUFFIXES = TEXT_SUFFIXES | TABLE_SUFFIXES
+DEFAULT_MAX_CHARS = 1_000_000
+CHUNK_ROWS = 2_000
+
+
+@dataclass(frozen=True)
+class Document:
+    id: str
+    text: str
+    source: str
+
+
+@dataclass(frozen=True)
+class Problem:
+    id: str
+    source: str
+    reason: str
+    level: str = "error"  # "error": not scored; "warning": scored but flagged
+
+
+def discover(inputs: list[Path]) -> Iterator[Path | Problem]:
+    """Files to read, folders expanded recursively in a stable order; unusable paths become problems."""
+    for item in inputs:
+        if item.is_dir():
+            files = sorted(p for p in item.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIXES)
+            if not files:
+                yield Problem(str(item), str(item), f"folder has no {'/'.join(sorted(SUFFIXES))} files")
+            yield from files
+        elif not item.exists():
+            yield Problem(str(item), str(item), "no such file or folder")
+        elif item.suffix.lower() not in SUFFIXES:
+            yield Problem(str(item), str(item), f"unsupported file type '{item.suffix}' (use {', '.join(sorted(SUFFIXES))})")
+        else:
+            yield item
+
+
+def decode(data: bytes) -> tuple[str | None, str]:
+    """(text, encoding) trying UTF-8, UTF-16 (by BOM) and the most likely legacy encoding; (None, why) if none fits."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16"), "utf-16"
+        except UnicodeDecodeError:
+            return None, "undecodable bytes (UTF-16 byte-order mark, invalid UTF-16)"
+    if b"\x00" in data[:8192]:
+        return None, "binary file (NUL bytes), not text"
+    try:
+        return data.decode("utf-8-sig"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data).best()
+    if best is None or best.chaos > 0.2:
+        return None, "undecodable bytes: not UTF-8, UTF-16 or a recognisable legacy encoding"
+    return str(best), best.encoding
+
+
+def html_to_text(markup: str) -> str:
+    """Visible article text: scripts, styles, navigation, headers, footers and forms removed;
+    block elements become paragraphs so the segmenter sees the page's structure."""
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(markup, "lxml")
+    for tag in soup(["script", "style", "noscript", "template", "svg", "nav", "header", "footer", "aside", "form",
+                     "iframe", "button"]):
+        tag.decompose()
+    root = soup.find("article") or soup.find("main") or soup.body or soup
+    blocks = [" ".join(el.get_text(" ", strip=True).split())
+              for el in root.find_all(["h1", "h2", "h3", "h4", "p", "li", "blockquote", "figcaption", "pre"])]
+    blocks = [b for b in blocks if b]
+    return "\n\n".join(blocks) if blocks else " ".join(root.get_text(" ", strip=True).split())
+
+
+def read_text_file(path: Path, max_chars: int) -> Document | Problem:
+    data = path.read_bytes()
+    if not data.strip():
+        return Problem(str(path), str(path), "empty file")
+    text, how = decode(data)
+    if text is None:
+        return Problem(str(path), str(path), how)
+    if path.suffix.lower() in (".html", ".htm"):
+        text = html_to_text(text)
+    return _checked(Document(str(path), text, str(path)), max_chars)
+
+
+def _checked(doc: Document, max_chars: int) -> Document | Problem:
+    if not doc.text.strip():
+        return Problem(doc.id, doc.source, "no text to score")
+    if len(doc.text) > max_chars:
+        return Problem(doc.id, doc.source, f"document has {len(doc.text):,} characters, over the limit of "
+                                           f"{max_chars:,} (--max-chars)")
+    return doc
+
+
+def _row_document(row_id, text, source: str, where: str, max_chars: int) -> Document | Problem:
+    doc_id = str(row_id) if row_id is not None and str(row_id) != "" and str(row_id) != "nan" else where
+    if not isinstance(text, str):
+        return Problem(doc_id, source, f"{where}: 'text' is missing or not a string")
+    return _checked(Document(doc_id, text, source), max_chars)
+
+
+def read_jsonl(path: Path, max_chars: int) -> Iterator[Document | Problem]:
+    with path.open("rb") as handle:
+        for number, raw in enumerate(handle, start=1):
+            where = f"{path}:{number}"
+            if not raw.strip():
+                continue
+            try:
+                row = json.loads(raw.decode("utf-8"))
+            except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+                yield Problem(where, str(path), f"{where}: not valid JSON ({exc.__class__.__name__}: {exc})")
+                continue
+            if not isinstance(row, dict):
+                yield Problem(where, str(path), f"{where}: each line must be a JSON object")
+                continue
+            if "text" not in row:
+                yield Problem(str(row.get("id", where)), str(path), f"{where}: no 'text' field")
+                continue
+            yield _row_document(row.get("id"), row["text"], str(path), where, max_chars)
+
+
+def read_csv(path: Path, max_chars: int) -> Iterator[Document | Problem]:
+    import pandas as pd
+
+    try:
+        chunks = pd.read_csv(path, chunksize=CHUNK_ROWS, dtype=str, keep_default_na=False)
+        first = True
+        for chunk_index, chunk in enumerate(chunks):
+            if first and "text" not in chunk.columns:
+                yield Problem(str(path), str(path), f"CSV has no 'text' column (columns: {list(chunk.columns)})")
+                return
+            first = False
+            for offset, row in enumerate(chunk.itertuples(index=False)):
+                line = chunk_index * CHUNK_ROWS + offset + 2  # header is line 1
+                yield _row_document(getattr(row, "id", None), row.text, str(path), f"{path}:{line}", max_chars)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        yield Problem(str(path), str(path), f"unreadable CSV ({exc.__class__.__name__}: {str(exc)[:200]})")
+
+
+def read_parquet(path: Path, max_chars: int) -> Iterator[Document | Problem]:
+    import pyarrow.parquet as pq
+
+    try:
+        table = pq.ParquetFile(path)
+    except Exception as exc:  # noqa: BLE001 - pyarrow raises several types for a bad file
+        yield Problem(str(path), str(path), f"unreadable Parquet ({exc.__class__.__name__}: {str(exc)[:200]})")
+        return
+    names = table.schema_arrow.names
+    if "text" not in names:
+        yield Problem(str(path), str(path), f"Parquet file has no 'text' column (columns: {names})")
+        return
+    columns = ["text"] + (["id"] if "id" in names else [])
+    row = 0
+    for batch in table.iter_batches(batch_size=CHUNK_ROWS, columns=columns):
+        data = batch.to_pydict()
+        for i, text in enumerate(data["text"]):
+            yield _row_document(data.get("id", [None] * len(data["text"]))[i], text, str(path),
+                                f"{path}:row {row + i}", max_chars)
+        row += batch.num_rows
+
+
+def read_documents(inputs: list[Path], max_chars: int = DEFAULT_MAX_CHARS) -> Iterator[Document | Problem]:
+    """Every document of every input, in order; duplicate ids after the first become problems."""
+    seen: set[str] = set()
+    for item in discover(inputs):
+        if isinstance(item, Problem):
+            yield item
+            continue
+        for record in _read_one(item, max_chars):
+            if isinstance(record, Document):
+                if record.id in seen:
+                    record = Problem(record.id, record.source, f"duplicate id '{record.id}': only the first is scored")
+                else:
+                    seen.add(record.id)
+            yield record
+
+
+def _read_one(path: Path, max_chars: int) -> Iterator[Document | Problem]:
+    suffix = path.suffix.lower()
+    try:
+        if suffix in TEXT_SUFFIXES:
+            yield read_text_file(path, max_chars)
+        elif suffix == ".jsonl":
+            yield from read_jsonl(path, max_chars)
+        elif suffix == ".csv":
+            yield from read_csv(path, max_chars)
+        else:
+            yield from read_parquet(path, max_chars)
+    except OSError as exc:
+        yield Problem(str(path), str(path), f"cannot read file ({exc.strerror or exc})")
+
+
+_WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
+_ENGLISH = frozenset(
+    "the of and to in a is that for on with as was by it at from are be this have has had were an or not but "
+    "which their they its his her he she will would been after over more than who said also into against "
+    "about there when government forces city people".split())
+
+
+def looks_english(text: str, min_words: int = 12, min_share: float = 0.12) -> bool:
+    """A cheap check: English prose is full of function words; other languages (or scripts) are not.
+
+    Texts too short to judge count as English. This flags, it never blocks: flagged documents are scored.
+    """
+    words = [w.lower() for w in _WORD.findall(text[:20000])]
+    if len(words) < min_words:
+        return True
+    return sum(w in _ENGLISH for w in words) / len(words) >= min_share

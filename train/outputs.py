@@ -1,0 +1,133 @@
+"""Crash-safe output: tables written in numbered parts, a journal of finished parts, an atomic merge.
+
+A part becomes visible only by an atomic rename, and is listed in the journal only after that, so a
+crash or kill at any moment leaves either a complete part or none. `--resume` reads the journal,
+drops unlisted leftovers, and carries on; the final files appear only when every part is merged.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pandas as pd
+
+FORMATS = (".jsonl", ".csv", ".parquet")
+
+
+def check_format(path: Path) -> str:
+    suffix = path.suffix.lower()
+    if suffix not in FORMATS:
+        raise ValueError(f"output must end in {', '.join(FORMATS)}; got '{path.name}'")
+    return suffix
+
+
+def write_table(frame: pd.DataFrame, path: Path) -> None:
+    """Write a whole table to `path` atomically (temporary file, fsync, rename)."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    suffix = path.suffix.lower()
+    if suffix == ".parquet":
+        frame.to_parquet(tmp, index=False)
+    elif suffix == ".csv":
+        frame.to_csv(tmp, index=False)
+    else:
+        frame.to_json(tmp, orient="records", lines=True, force_ascii=False)
+    _fsync_rename(tmp, path)
+
+
+def _fsync_rename(tmp: Path, path: Path) -> None:
+    with open(tmp, "rb") as handle:
+        os.fsync(handle.fileno())
+    os.replace(tmp, path)
+
+
+class PartWriter:
+    """Numbered parts of several named tables in one work folder, with a journal of what is done."""
+
+    def __init__(self, folder: Path, suffix: str):
+        self.folder, self.suffix = folder, suffix
+        self.journal = folder / "journal.jsonl"
+        self.entries: list[dict] = []
+
+    def start(self, resume: bool) -> set[str]:
+        """Prepare the folder; returns the ids already finished (resume) or an empty set."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        if not resume:
+            for stale in self.folder.iterdir():
+                stale.unlink()
+        self.entries = self._read_journal()
+        listed = {self._name(entry["part"], table) for entry in self.entries for table in entry["tables"]}
+        for leftover in self.folder.iterdir():  # parts written but never journaled: a crash mid-part
+            if leftover.name != self.journal.name and leftover.name not in listed:
+                leftover.unlink()
+        return {doc_id for entry in self.entries for doc_id in entry["ids"]}
+
+    def _read_journal(self) -> list[dict]:
+        if not self.journal.exists():
+            return []
+        entries = []
+        for line in self.journal.read_text(encoding="utf-8").splitlines():
+            try:
+                entries.append(json.loads(line))
+            except json.JSONDecodeError:
+                break  # a line cut short by a crash: that part is redone
+        return entries
+
+    def _name(self, part: int, table: str) -> str:
+        return f"part-{part:05d}.{table}{self.suffix if table != 'errors' else '.jsonl'}"
+
+    def write(self, tables: dict[str, pd.DataFrame], ids: list[str]) -> None:
+        part = len(self.entries)
+        written = []
+        for table, frame in tables.items():
+            if len(frame):
+                write_table(frame, self.folder / self._name(part, table))
+                written.append(table)
+        entry = {"part": part, "tables": written, "ids": ids}
+        with self.journal.open("a", encoding="utf-8") as handle:
+            handle.write(json.dumps(entry) + "\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        self.entries.append(entry)
+
+    def parts(self, table: str) -> list[Path]:
+        return [self.folder / self._name(e["part"], table) for e in self.entries if table in e["tables"]]
+
+    def merge(self, table: str, destination: Path, columns: list[str]) -> int:
+        """Concatenate a table's parts into `destination` atomically, one part in memory at a time."""
+        tmp = destination.with_name(f".{destination.name}.tmp")
+        rows = 0
+        suffix = destination.suffix.lower()
+        writer = None
+        with open(tmp, "wb") as raw:
+            for index, path in enumerate(self.parts(table)):
+                frame = read_table(path)
+                rows += len(frame)
+                if suffix == ".parquet":
+                    import pyarrow as pa
+                    import pyarrow.parquet as pq
+
+                    batch = pa.Table.from_pandas(frame, preserve_index=False)
+                    writer = writer or pq.ParquetWriter(raw, batch.schema)
+                    writer.write_table(batch.cast(writer.schema))
+                elif suffix == ".csv":
+                    raw.write(frame.to_csv(index=False, header=index == 0).encode("utf-8"))
+                else:
+                    raw.write(frame.to_json(orient="records", lines=True, force_ascii=False).encode("utf-8"))
+            if writer is not None:
+                writer.close()
+            elif suffix == ".parquet" or (suffix == ".csv" and rows == 0):
+                empty = pd.DataFrame({c: pd.Series(dtype="object") for c in columns})
+                raw.write(empty.to_parquet(index=False) if suffix == ".parquet" else empty.to_csv(index=False).encode())
+        _fsync_rename(tmp, destination)
+        return rows
+
+
+def read_table(path: Path) -> pd.DataFrame:
+    suffix = path.suffix.lower()
+    if suffix == ".parquet":
+        return pd.read_parquet(path)
+    if suffix == ".csv":
+        return pd.read_csv(path, keep_default_na=False, na_values=[""], dtype={"id": str})
+    return pd.read_json(path, orient="records", lines=True, dtype={"id": str})

@@ -1,0 +1,225 @@
+"""`sectframes score`: batch scoring of new articles with a packaged model.
+
+Documents stream from the inputs in batches; each batch's sentence rows, article summaries and problem
+records are written as one crash-safe part (see `train.outputs`), so memory stays flat and `--resume`
+continues where a killed run stopped. At the end the parts are merged into the output file, an article
+summary, an errors file and a Markdown report with a plot of frame shares.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from models.frames import FRAME_KEYS
+from models.predictor import OUTPUT_COLUMNS, UNITS
+from train.ingest import DEFAULT_MAX_CHARS, Document, Problem, looks_english, read_documents
+from train.outputs import PartWriter, check_format, read_table
+
+log = logging.getLogger(__name__)
+DEFAULT_MODEL = "models:/sectarian-frames@champion"
+SUMMARY_COLUMNS = (["id", "source", "sentences", "prose_sentences", "furniture_sentences"]
+                   + [f"share_{k}" for k in FRAME_KEYS] + [f"mean_p_{k}" for k in FRAME_KEYS]
+                   + ["dominant_frame", "english"])
+PROBLEM_COLUMNS = ["id", "source", "level", "reason"]
+
+
+@dataclass
+class ScoreOptions:
+    inputs: list[Path]
+    output: Path
+    model_uri: str = DEFAULT_MODEL
+    unit: str = "article"
+    resume: bool = False
+    overwrite: bool = False
+    max_chars: int = DEFAULT_MAX_CHARS
+    batch_docs: int = 64
+
+    def companion(self, name: str, suffix: str | None = None) -> Path:
+        """Files beside the output: scores.parquet -> scores.articles.parquet, scores.errors.jsonl, ..."""
+        return self.output.with_name(f"{self.output.stem}.{name}{suffix or self.output.suffix}")
+
+    @property
+    def work_folder(self) -> Path:
+        return self.output.with_name(f"{self.output.name}.parts")
+
+
+@dataclass
+class ScoreSummary:
+    documents: int = 0
+    sentences: int = 0
+    errors: list[dict] = field(default_factory=list)
+    warnings: list[dict] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def failed(self) -> bool:
+        return bool(self.errors)
+
+
+def summarize_article(doc: Document, rows: pd.DataFrame, english: bool) -> dict:
+    """Per article: sentence counts, share of prose sentences per frame, mean probability, dominant frame."""
+    prose = rows[rows["kind"] == "prose"]
+    shares = {k: float(prose[k].mean()) if len(prose) else 0.0 for k in FRAME_KEYS}
+    means = {k: float(prose[f"p_{k}"].mean()) if len(prose) else float("nan") for k in FRAME_KEYS}
+    dominant = max(FRAME_KEYS, key=lambda k: (shares[k], np.nan_to_num(means[k])))
+    return {"id": doc.id, "source": doc.source, "sentences": len(rows), "prose_sentences": len(prose),
+            "furniture_sentences": len(rows) - len(prose),
+            **{f"share_{k}": shares[k] for k in FRAME_KEYS}, **{f"mean_p_{k}": means[k] for k in FRAME_KEYS},
+            "dominant_frame": dominant if shares[dominant] > 0 else "none", "english": english}
+
+
+def _problem(record: Problem) -> dict:
+    return {"id": record.id, "source": record.source, "level": record.level, "reason": record.reason}
+
+
+def score_batch(model, docs: list[Document], unit: str) -> tuple[pd.DataFrame, list[dict], list[dict]]:
+    """Sentence rows, article summaries and problem records for one batch of documents."""
+    frame = pd.DataFrame({"id": [d.id for d in docs], "text": [d.text for d in docs]})
+    rows = model.predict(frame, params={"unit": unit}) if docs else pd.DataFrame(columns=OUTPUT_COLUMNS)
+    summaries, problems = [], []
+    by_id = dict(tuple(rows.groupby("id", sort=False))) if len(rows) else {}
+    for doc in docs:
+        doc_rows = by_id.get(doc.id)
+        if doc_rows is None or doc_rows.empty:
+            problems.append(_problem(Problem(doc.id, doc.source, "no sentences found in the text")))
+            continue
+        english = looks_english(doc.text)
+        if not english:
+            problems.append(_problem(Problem(doc.id, doc.source, "text does not look like English: scored, but "
+                                             "the model was trained on English only", level="warning")))
+        summaries.append(summarize_article(doc, doc_rows, english))
+    return rows, summaries, problems
+
+
+def _batches(records, size: int, skip: set[str]):
+    """Group the stream into (documents, problems) batches of at most `size` documents."""
+    docs, problems = [], []
+    for record in records:
+        if record.id in skip:
+            continue
+        if isinstance(record, Problem):
+            problems.append(_problem(record))
+        else:
+            docs.append(record)
+        if len(docs) >= size or len(problems) >= size * 4:
+            yield docs, problems
+            docs, problems = [], []
+    if docs or problems:
+        yield docs, problems
+
+
+def prepare_output(options: ScoreOptions) -> None:
+    check_format(options.output)
+    if options.unit not in UNITS:
+        raise ValueError(f"--unit must be one of {UNITS}")
+    if options.output.exists() and not (options.overwrite or options.resume):
+        raise FileExistsError(f"{options.output} exists: pass --overwrite to replace it")
+    if options.work_folder.exists() and not (options.resume or options.overwrite):
+        raise FileExistsError(f"{options.work_folder} holds an unfinished run: pass --resume to continue it "
+                              "or --overwrite to start again")
+    options.output.parent.mkdir(parents=True, exist_ok=True)
+
+
+def load_model(model_uri: str):
+    import mlflow
+
+    from train import tracking
+
+    tracking.configure()
+    return mlflow.pyfunc.load_model(model_uri)
+
+
+def run_scoring(options: ScoreOptions, model=None, progress: bool = True) -> ScoreSummary:
+    prepare_output(options)
+    model = model or load_model(options.model_uri)
+    parts = PartWriter(options.work_folder, options.output.suffix.lower())
+    done = parts.start(resume=options.resume)
+    if done:
+        log.info("resuming: %d documents already done in %d parts", len(done), len(parts.entries))
+    started = time.perf_counter()
+    with _progress(progress) as bar:
+        task = bar.add_task("scoring", total=None, sentences=0)
+        for docs, problems in _batches(read_documents(options.inputs, options.max_chars), options.batch_docs, done):
+            rows, summaries, more = score_batch(model, docs, options.unit)
+            tables = {"sentences": rows, "articles": pd.DataFrame(summaries, columns=SUMMARY_COLUMNS),
+                      "errors": pd.DataFrame(problems + more, columns=PROBLEM_COLUMNS)}
+            parts.write(tables, [d.id for d in docs] + [p["id"] for p in problems])
+            bar.update(task, advance=len(docs), sentences=bar.tasks[0].fields["sentences"] + len(rows))
+    return finish(options, parts, time.perf_counter() - started)
+
+
+def finish(options: ScoreOptions, parts: PartWriter, seconds: float) -> ScoreSummary:
+    """Merge the parts into the final files, write the report, and remove the work folder."""
+    summary = ScoreSummary(seconds=seconds)
+    summary.sentences = parts.merge("sentences", options.output, OUTPUT_COLUMNS)
+    articles_path = options.companion("articles")
+    summary.documents = parts.merge("articles", articles_path, SUMMARY_COLUMNS)
+    errors_path = options.companion("errors", ".jsonl")
+    parts.merge("errors", errors_path, PROBLEM_COLUMNS)
+    problems = read_table(errors_path) if errors_path.stat().st_size else pd.DataFrame(columns=PROBLEM_COLUMNS)
+    summary.errors = problems[problems["level"] == "error"].to_dict("records")
+    summary.warnings = problems[problems["level"] == "warning"].to_dict("records")
+    write_report(options, summary, read_table(articles_path) if summary.documents else pd.DataFrame(columns=SUMMARY_COLUMNS))
+    for leftover in options.work_folder.iterdir():
+        leftover.unlink()
+    options.work_folder.rmdir()
+    return summary
+
+
+def write_report(options: ScoreOptions, summary: ScoreSummary, articles: pd.DataFrame) -> Path:
+    from train.plots import frame_shares
+
+    prose = articles["prose_sentences"].astype(float) if len(articles) else pd.Series(dtype=float)
+    shares = {k: float((articles[f"share_{k}"].astype(float) * prose).sum() / prose.sum()) if prose.sum() else 0.0
+              for k in FRAME_KEYS}
+    plot = frame_shares(shares, options.companion("frame_shares", ".png"), f"{summary.documents} articles")
+    dominant = articles["dominant_frame"].value_counts().to_dict() if len(articles) else {}
+    lines = [f"# Frame report: {options.output.name}", "",
+             f"Model `{options.model_uri}`, unit `{options.unit}`. {summary.documents} documents scored, "
+             f"{summary.sentences} sentence rows, {len(summary.errors)} documents not scored (errors), "
+             f"{len(summary.warnings)} scored with a warning; {summary.seconds:.1f} s.", "",
+             "| frame | share of prose sentences | articles where dominant |", "|---|---|---|"]
+    lines += [f"| {k} | {shares[k]:.3f} | {dominant.get(k, 0)} |" for k in FRAME_KEYS]
+    lines += [f"| (no frame) | | {dominant.get('none', 0)} |", "", f"![frame shares]({plot.name})", ""]
+    if summary.errors or summary.warnings:
+        lines += ["## Problems", ""] + [f"- {p['level']}: `{p['id']}`: {p['reason']}"
+                                        for p in (summary.errors + summary.warnings)[:200]]
+    report = options.companion("report", ".md")
+    report.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return report
+
+
+def _progress(enabled: bool):
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    class Rates(TextColumn):
+        def render(self, task):
+            elapsed = max(task.elapsed or 0.0, 1e-9)
+            return f"{task.completed:,.0f} docs ({task.completed / elapsed:,.1f}/s), " \
+                   f"{task.fields['sentences']:,} sentences ({task.fields['sentences'] / elapsed:,.0f}/s)"
+
+    return Progress(TextColumn("{task.description}"), BarColumn(), Rates(""), TimeElapsedColumn(),
+                    disable=not enabled, transient=False)
+
+
+def summary_lines(summary: ScoreSummary, options: ScoreOptions) -> list[str]:
+    lines = [f"scored {summary.documents} documents ({summary.sentences} sentence rows) in {summary.seconds:.1f} s "
+             f"-> {options.output}",
+             f"article summary: {options.companion('articles')}; report: {options.companion('report', '.md')}"]
+    for record in summary.errors:
+        lines.append(f"error: {record['id']}: {record['reason']}")
+    for record in summary.warnings:
+        lines.append(f"warning: {record['id']}: {record['reason']}")
+    if summary.errors or summary.warnings:
+        lines.append(f"{len(summary.errors)} error(s), {len(summary.warnings)} warning(s): "
+                     f"see {options.companion('errors', '.jsonl')}")
+    return lines
+
+
+__all__ = ["ScoreOptions", "ScoreSummary", "run_scoring", "summary_lines"]
