@@ -118,6 +118,12 @@ def cmd_score(args: argparse.Namespace) -> int:
     return 1 if summary.failed else 0
 
 
+def cmd_bench(args: argparse.Namespace) -> int:
+    from train.bench import run_bench
+
+    return run_bench(args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="sectframes", description=__doc__)
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
@@ -155,6 +161,11 @@ def build_parser() -> argparse.ArgumentParser:
     score.add_argument("--master", default="local[2]", help="Spark master URL with --engine spark")
     score.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     score.set_defaults(func=cmd_score)
+    bench = sub.add_parser("bench", help="throughput, cold start and peak memory -> reports/bench.json")
+    bench.add_argument("--sizes", default="1000,10000", help="synthetic corpus sizes in articles")
+    bench.add_argument("--output", default="reports/bench.json")
+    bench.add_argument("--champion", default="models:/sectarian-frames@champion", help="model URI of the champion")
+    bench.set_defaults(func=cmd_bench)
     return parser
 
 
