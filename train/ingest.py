@@ -66,9 +66,15 @@ def decode(data: bytes) -> tuple[str | None, str]:
     from charset_normalizer import from_bytes
 
     best = from_bytes(data).best()
-    if best is None or best.chaos > 0.2:
+    text = str(best) if best is not None else ""
+    if best is None or best.chaos > 0.2 or not _reads_like_text(text):
         return None, "undecodable bytes: not UTF-8, UTF-16 or a recognisable legacy encoding"
-    return str(best), best.encoding
+    return text, best.encoding
+
+
+def _reads_like_text(text: str) -> bool:
+    """Any byte string decodes in some legacy code page; prose also has spaces between its words."""
+    return len(text) < 40 or sum(ch in " \t\r\n" for ch in text) / len(text) >= 0.05
 
 
 def html_to_text(markup: str) -> str:

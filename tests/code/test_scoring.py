@@ -1,0 +1,140 @@
+"""Batch scoring: outputs, companions, crash safety and resume, exit status."""
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from models.families.lexicon import LexiconFamily
+from models.frames import FRAME_KEYS
+from models.predictor import OUTPUT_COLUMNS, FramePredictor, save_model
+from train.outputs import PartWriter, read_table
+from train.scoring import SUMMARY_COLUMNS, ScoreOptions, run_scoring
+
+ARTICLES = [
+    "Militias of one sect attacked the other sect's mosques in revenge.\n\nBy [A. Writer](#)",
+    "Civilians fled the siege and families were displaced. The army collapsed.",
+    "The central bank kept interest rates unchanged on Tuesday.",
+]
+
+
+class LocalModel:
+    """The packaged predictor's pyfunc contract (`predict(frame, params)`) without MLflow."""
+
+    def __init__(self, directory: Path, fail_after_batches: int | None = None):
+        self.predictor = FramePredictor.load(directory)
+        self.calls, self.fail_after = 0, fail_after_batches
+
+    def predict(self, frame, params=None):
+        self.calls += 1
+        if self.fail_after is not None and self.calls > self.fail_after:
+            raise RuntimeError("simulated crash while scoring")
+        return self.predictor.predict(frame, unit=(params or {}).get("unit", "article"))
+
+
+@pytest.fixture
+def model_dir(tmp_path):
+    save_model(LexiconFamily(), np.full(4, 0.5), tmp_path / "model")
+    return tmp_path / "model"
+
+
+def corpus(tmp_path: Path, n: int = 12) -> Path:
+    path = tmp_path / "in.jsonl"
+    path.write_text("".join(json.dumps({"id": f"doc{i}", "text": ARTICLES[i % 3]}) + "\n" for i in range(n))
+                    + "{broken\n", encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("suffix", [".jsonl", ".csv", ".parquet"])
+def test_outputs_in_every_format(tmp_path, model_dir, suffix):
+    options = ScoreOptions([corpus(tmp_path, 3)], tmp_path / "out" / f"scores{suffix}", batch_docs=2)
+    summary = run_scoring(options, model=LocalModel(model_dir), progress=False)
+    rows = read_table(options.output)
+    assert list(rows.columns) == OUTPUT_COLUMNS and summary.documents == 3
+    assert rows.groupby("id").size().to_dict() == {"doc0": 2, "doc1": 2, "doc2": 1}
+    assert rows.loc[rows["kind"] == "furniture", list(FRAME_KEYS)].sum().sum() == 0
+    articles = read_table(options.companion("articles"))
+    assert list(articles.columns) == SUMMARY_COLUMNS
+    doc1 = articles.set_index("id").loc["doc1"]
+    assert doc1["share_humanitarian"] == 0.5 and doc1["share_state_failure"] == 0.5
+    assert doc1["dominant_frame"] in ("humanitarian", "state_failure") and doc1["prose_sentences"] == 2
+    assert articles.set_index("id").loc["doc2", "dominant_frame"] == "none"
+    errors = [json.loads(line) for line in options.companion("errors", ".jsonl").read_text().splitlines()]
+    assert len(errors) == 1 and "not valid JSON" in errors[0]["reason"] and summary.failed
+    assert "share of prose sentences" in options.companion("report", ".md").read_text()
+    assert options.companion("frame_shares", ".png").exists() and not options.work_folder.exists()
+
+
+def test_a_crash_leaves_no_output_and_resume_completes_exactly_once(tmp_path, model_dir):
+    source = corpus(tmp_path, 12)
+    clean = ScoreOptions([source], tmp_path / "clean.parquet", batch_docs=3)
+    run_scoring(clean, model=LocalModel(model_dir), progress=False)
+
+    options = ScoreOptions([source], tmp_path / "scores.parquet", batch_docs=3)
+    with pytest.raises(RuntimeError, match="simulated crash"):
+        run_scoring(options, model=LocalModel(model_dir, fail_after_batches=2), progress=False)
+    assert not options.output.exists() and options.work_folder.exists()
+    with pytest.raises(FileExistsError, match="--resume"):
+        run_scoring(options, model=LocalModel(model_dir), progress=False)
+
+    options.resume = True
+    resumed_model = LocalModel(model_dir)
+    run_scoring(options, model=resumed_model, progress=False)
+    assert resumed_model.calls == 2  # only the two batches not finished before the crash
+    pd.testing.assert_frame_equal(read_table(options.output), read_table(clean.output))
+    pd.testing.assert_frame_equal(read_table(options.companion("articles")), read_table(clean.companion("articles")))
+
+
+def test_a_torn_journal_line_and_unjournaled_parts_are_redone(tmp_path):
+    writer = PartWriter(tmp_path / "parts", ".jsonl")
+    writer.start(resume=False)
+    writer.write({"sentences": pd.DataFrame({"id": ["a"]})}, ["a"])
+    writer.write({"sentences": pd.DataFrame({"id": ["b"]})}, ["b"])
+    journal = writer.journal.read_text().splitlines()
+    writer.journal.write_text(journal[0] + "\n" + journal[1][:10])  # killed while writing the last entry
+    (tmp_path / "parts" / ".part-00002.sentences.jsonl.tmp").write_text("half")
+    again = PartWriter(tmp_path / "parts", ".jsonl")
+    assert again.start(resume=True) == {"a"}
+    assert sorted(p.name for p in (tmp_path / "parts").iterdir()) == ["journal.jsonl", "part-00000.sentences.jsonl"]
+
+
+def test_existing_output_needs_overwrite(tmp_path, model_dir):
+    options = ScoreOptions([corpus(tmp_path, 1)], tmp_path / "s.jsonl")
+    options.output.write_text("old")
+    with pytest.raises(FileExistsError, match="--overwrite"):
+        run_scoring(options, model=LocalModel(model_dir), progress=False)
+    options.overwrite = True
+    run_scoring(options, model=LocalModel(model_dir), progress=False)
+    assert read_table(options.output)["id"].tolist()[0] == "doc0"
+
+
+def test_bad_output_suffix(tmp_path, model_dir):
+    with pytest.raises(ValueError, match="output must end in"):
+        run_scoring(ScoreOptions([corpus(tmp_path, 1)], tmp_path / "s.xlsx"), model=LocalModel(model_dir),
+                    progress=False)
+
+
+def test_sentence_unit_scores_rows_as_given(tmp_path, model_dir):
+    path = tmp_path / "s.csv"
+    pd.DataFrame({"id": ["s1", "s2"], "text": ["Civilians fled. The army collapsed.", "Rates held."]}).to_csv(path, index=False)
+    options = ScoreOptions([path], tmp_path / "o.csv", unit="sentence")
+    run_scoring(options, model=LocalModel(model_dir), progress=False)
+    rows = read_table(options.output)
+    assert rows["id"].tolist() == ["s1", "s2"] and rows["sentence_index"].tolist() == [0, 0]
+
+
+def test_cli_exit_status_and_output(mlflow_store, tmp_path):
+    from tests.conftest import write_suite
+    from train.cli import main
+    from train.config import load_config
+    from train.runner import run_suite
+
+    run_suite(load_config(write_suite(mlflow_store, families=("lexicon",))))
+    good = tmp_path / "good.jsonl"
+    good.write_text(json.dumps({"id": "g", "text": ARTICLES[1]}) + "\n")
+    assert main(["score", str(good), "-o", str(tmp_path / "a.jsonl"), "-q"]) == 0
+    assert main(["score", str(corpus(tmp_path, 2)), "-o", str(tmp_path / "b.jsonl"), "-q"]) == 1
+    assert main(["score", str(good), "-o", str(tmp_path / "a.jsonl"), "-q"]) == 2  # exists, no --overwrite
+    assert main(["score", str(good), "-o", str(tmp_path / "c.jsonl"), "--model", "models:/nope/1", "-q"]) == 2
