@@ -36,7 +36,8 @@ def mlflow_store(tmp_path, monkeypatch):
     from train import paths
 
     monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path / 'mlflow.db'}")
-    monkeypatch.delenv("MLFLOW_REGISTRY_URI", raising=False)
+    # set, not deleted: mlflow.set_registry_uri writes this variable, and only a setenv is undone afterwards
+    monkeypatch.setenv("MLFLOW_REGISTRY_URI", f"sqlite:///{tmp_path / 'mlflow.db'}")
     monkeypatch.setattr(paths, "ROOT", tmp_path)
     yield tmp_path
     while mlflow.active_run():

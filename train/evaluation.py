@@ -3,6 +3,8 @@
 For a model trained by `make train`, the numbers come from the leave-one-article-out predictions saved
 with its run (never from the refit model scoring sentences it was trained on). A model with no such
 predictions is scored on the gold set directly, and the report says loudly that this is in-sample.
+It then runs the behavioural suite (train/behaviour.py) on the model as served and writes the model card
+(train/model_card.py); both land in the report folder and, with the behaviour metrics, on the model's run.
 """
 
 from __future__ import annotations
@@ -108,14 +110,43 @@ def write_report(table: pd.DataFrame, honest: bool, model_uri: str, run_id: str 
     return report
 
 
+def run_behaviour_suite(model_uri: str, output: Path) -> dict:
+    """The behavioural suite against the model as served (pyfunc, unit=sentence); writes behaviour.json."""
+    import json
+
+    from train.behaviour import pyfunc_fn, run_behaviour
+
+    results = run_behaviour(pyfunc_fn(tracking.load_pyfunc(model_uri)))
+    (output / "behaviour.json").write_text(json.dumps(results, indent=2), encoding="utf-8")
+    return results
+
+
+def write_card(model_uri: str, run_id: str | None, table: pd.DataFrame, honest: bool, results: dict,
+               output: Path) -> Path:
+    from train.card import corpus_card
+    from train.model_card import CardInputs, write_model_card
+
+    Y, P, D = _matrices(table)
+    champion = tracking.champion_info()
+    registry = f"registered version {champion[0]}, the champion" if champion and champion[1] == run_id else ""
+    inputs = CardInputs(model_uri, tracking.run_record(run_id) if run_id else {}, honest, table, Y, D,
+                        error_analysis(table, Y, P, D), results, corpus_card(), registry)
+    return write_model_card(inputs, output)
+
+
 def evaluate_model(model_uri: str, output: Path) -> Path:
+    from train.behaviour import behaviour_metrics
+
     tracking.configure()
     run_id = tracking.run_id_of_model(model_uri)
     with tempfile.TemporaryDirectory() as tmp:
         table, honest = load_predictions(model_uri, run_id, Path(tmp))
     report = write_report(table, honest, model_uri, run_id, output)
+    results = run_behaviour_suite(model_uri, output)
+    write_card(model_uri, run_id, table, honest, results, output)
     if run_id:
         with tracking.resumed_run(run_id):
+            tracking.log_metrics(behaviour_metrics(results))
             tracking.log_artifacts(output, "reports")
     log.info("wrote %s%s", report, f" and logged it to run {run_id}" if run_id else "")
     return report

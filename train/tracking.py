@@ -34,8 +34,7 @@ def configure(root: Path | None = None) -> str:
 
     root = root or paths.ROOT
     uri = os.environ.get("MLFLOW_TRACKING_URI") or f"sqlite:///{(root / 'mlflow.db').resolve()}"
-    mlflow.set_tracking_uri(uri)
-    mlflow.set_registry_uri(os.environ.get("MLFLOW_REGISTRY_URI") or uri)
+    mlflow.set_tracking_uri(uri)  # the registry follows the tracking URI unless MLFLOW_REGISTRY_URI says otherwise
     return uri
 
 
@@ -296,3 +295,19 @@ def log_figure(figure, artifact_file: str) -> None:
     import mlflow
 
     mlflow.log_figure(figure, artifact_file)
+
+
+def load_pyfunc(model_uri: str):
+    """The packaged predictor as MLflow serves it (for behavioural tests of a logged model)."""
+    import mlflow
+
+    return mlflow.pyfunc.load_model(model_uri)
+
+
+def run_record(run_id: str) -> dict:
+    """A run's name, metrics, params and tags as plain dicts (for reports such as the model card)."""
+    from mlflow.tracking import MlflowClient
+
+    run = MlflowClient().get_run(run_id)
+    return {"run_id": run_id, "name": run.info.run_name, "metrics": dict(run.data.metrics),
+            "params": dict(run.data.params), "tags": dict(run.data.tags)}

@@ -48,7 +48,7 @@ def mlflow_server(tmp_path, monkeypatch):
         else:
             pytest.fail("mlflow server did not answer /health within 90 s")
         monkeypatch.setenv("MLFLOW_TRACKING_URI", url)
-        monkeypatch.delenv("MLFLOW_REGISTRY_URI", raising=False)
+        monkeypatch.setenv("MLFLOW_REGISTRY_URI", url)  # set, so it is undone (mlflow writes this variable)
         yield url
     finally:
         server.terminate()
