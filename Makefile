@@ -20,6 +20,8 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 INPUT ?=
 OUTPUT ?= reports/scores.parquet
 PORT ?= 5001
+ENGINE ?= local
+MASTER ?= local[2]
 
 .PHONY: help install spark train evaluate compare ui data score serve bench test test-all clean
 
@@ -58,9 +60,9 @@ compare: $(STAMP) ## side-by-side table of the experiment's runs
 ui: $(STAMP) ## MLflow UI on 127.0.0.1:5000
 	PATH=$(abspath $(BIN)):$$PATH $(BIN)/mlflow ui --host 127.0.0.1 --port 5000 --backend-store-uri sqlite:///$(abspath mlflow.db)
 
-score: $(STAMP) ## score INPUT (files/folders) into OUTPUT with MODEL (default the champion)
+score: $(if $(filter spark,$(ENGINE)),$(SPARK_STAMP),$(STAMP)) ## score INPUT into OUTPUT with MODEL (ENGINE=spark MASTER=...)
 	@test -n "$(INPUT)" || { echo "usage: make score INPUT='articles/ more.jsonl' OUTPUT=scores.parquet"; exit 2; }
-	$(BIN)/sectframes score $(INPUT) -o $(OUTPUT) --model $(MODEL)
+	$(BIN)/sectframes score $(INPUT) -o $(OUTPUT) --model $(MODEL) --engine $(ENGINE) --master '$(MASTER)'
 
 serve: $(STAMP) ## serve MODEL over HTTP on 127.0.0.1:PORT (mlflow models serve)
 	PATH=$(abspath $(BIN)):$$PATH MLFLOW_TRACKING_URI=$${MLFLOW_TRACKING_URI:-sqlite:///$(abspath mlflow.db)} \

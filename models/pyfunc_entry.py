@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import mlflow
 import pandas as pd
+from mlflow.exceptions import MlflowException
 from mlflow.pyfunc import PythonModel
 
 
@@ -20,7 +21,11 @@ class FramesModel(PythonModel):
         self.predictor = FramePredictor.load(context.artifacts["model_dir"])
 
     def predict(self, context, model_input: pd.DataFrame, params: dict | None = None) -> pd.DataFrame:
+        from models.predictor import UNITS
+
         unit = (params or {}).get("unit", "article")
+        if unit not in UNITS:  # an MlflowException becomes a 400 that names the parameter when served
+            raise MlflowException.invalid_parameter_value(f"params.unit must be one of {list(UNITS)}, got {unit!r}")
         if not isinstance(model_input, pd.DataFrame):
             model_input = pd.DataFrame(model_input)
         return self.predictor.predict(model_input, unit=unit)

@@ -157,7 +157,8 @@ def build_parser() -> argparse.ArgumentParser:
     score.add_argument("--overwrite", action="store_true", help="replace an existing OUTPUT")
     score.add_argument("--max-chars", type=int, default=1_000_000, help="documents longer than this are refused")
     score.add_argument("--batch-docs", type=int, default=64, help="documents per part (memory vs. resume granularity)")
-    score.add_argument("--engine", choices=["local", "spark"], default="local", help="spark: PySpark (pip install .[spark])")
+    score.add_argument("--engine", choices=["local", "spark"], default="local",
+                       help="spark: PySpark (pip install .[spark]); reads .parquet/.jsonl only, no --resume")
     score.add_argument("--master", default="local[2]", help="Spark master URL with --engine spark")
     score.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     score.set_defaults(func=cmd_score)
