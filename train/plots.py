@@ -18,6 +18,13 @@ def _pyplot():
     return plt
 
 
+def _save(fig, path: Path) -> Path:
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    _pyplot().close(fig)
+    return path
+
+
 def per_frame_f1(per_frame: dict, path: Path, title: str) -> Path:
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(7, 3.5))
@@ -29,10 +36,7 @@ def per_frame_f1(per_frame: dict, path: Path, title: str) -> Path:
     ax.set_ylim(0, 1)
     ax.set_title(title)
     ax.legend(loc="upper right", fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return _save(fig, path)
 
 
 def pr_curves(Y: np.ndarray, P: np.ndarray, path: Path, title: str) -> Path:
@@ -50,10 +54,7 @@ def pr_curves(Y: np.ndarray, P: np.ndarray, path: Path, title: str) -> Path:
     ax.set_ylim(0, 1.02)
     ax.set_title(title)
     ax.legend(fontsize=7, loc="lower left")
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return _save(fig, path)
 
 
 def cooccurrence(Y: np.ndarray, D: np.ndarray, path: Path, title: str) -> Path:
@@ -71,10 +72,7 @@ def cooccurrence(Y: np.ndarray, D: np.ndarray, path: Path, title: str) -> Path:
         for j in range(len(labels)):
             ax.text(j, i, str(matrix[i, j]), ha="center", va="center", fontsize=9)
     ax.set_title(title)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return _save(fig, path)
 
 
 def reliability(curves: dict[str, list[dict]], path: Path, title: str) -> Path:
@@ -87,10 +85,7 @@ def reliability(curves: dict[str, list[dict]], path: Path, title: str) -> Path:
     ax.set_ylabel("observed frequency")
     ax.set_title(title)
     ax.legend(fontsize=7)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return _save(fig, path)
 
 
 def frame_shares(shares: dict[str, float], path: Path, title: str) -> Path:
@@ -102,7 +97,4 @@ def frame_shares(shares: dict[str, float], path: Path, title: str) -> Path:
     ax.set_xlim(0, max(0.05, max(shares.values(), default=0) * 1.2))
     ax.set_xlabel("share of prose sentences")
     ax.set_title(f"Frame shares: {title}")
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return _save(fig, path)
