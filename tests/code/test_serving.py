@@ -144,7 +144,6 @@ def test_two_articles_come_back_one_row_per_sentence(served):
 
     # The server answers what the same model answers in process.
     mlflow.set_tracking_uri(tracking_uri)
-    mlflow.set_registry_uri(tracking_uri)
     local = mlflow.pyfunc.load_model(MODEL_URI).predict(ARTICLES, params={"unit": "article"})
     for key in FRAME_KEYS:
         pd.testing.assert_series_equal(rows[f"p_{key}"], local[f"p_{key}"], check_names=False, atol=1e-9)
