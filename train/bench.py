@@ -477,6 +477,15 @@ def log_to_mlflow(report: dict, path: Path, experiment: str) -> str:
         return run.info.run_id
 
 
+def _resumable(partial: Path, sizes: list[int]) -> dict:
+    """Models measured by an interrupted bench with the same sizes and corpus seed."""
+    try:
+        saved = json.loads(partial.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError):
+        return {}
+    return saved.get("models", {}) if saved.get("sizes") == sizes and saved.get("seed") == SEED else {}
+
+
 def run_bench(args: argparse.Namespace) -> int:
     from train import tracking
     from train.console import wide_console
@@ -487,10 +496,13 @@ def run_bench(args: argparse.Namespace) -> int:
                "repeats": int(getattr(args, "repeats", 3) or 3)}
     experiment = getattr(args, "experiment", None) or "sectarian-frames"
     output = Path(args.output)
+    partial = output.with_name(f"{output.stem}.partial.json")
     tracking.configure()
     champion, others = select_models(args.champion)
     machine = machine_info()
     started = time.perf_counter()
+    done = _resumable(partial, sizes) if getattr(args, "resume", False) else {}
+    output.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="sectframes-bench-", dir=getattr(args, "work_dir", None)) as tmp:
         work = Path(tmp)
         sentences = source_sentences()
@@ -502,15 +514,22 @@ def run_bench(args: argparse.Namespace) -> int:
         for model in [champion, *others]:
             if model.name in models:  # two runs may share a name
                 model.name = f"{model.name}@v{model.version}"
-            models[model.name] = bench_model(model, corpora, work, options)
+            previous = done.get(model.name)
+            if previous and previous.get("run_id") == model.run_id and previous.get("uri") == model.uri:
+                log.info("bench %s: kept from %s", model.name, partial)
+                models[model.name] = previous
+            else:
+                models[model.name] = bench_model(model, corpora, work, options)
+            # after every model, so a killed bench keeps what it measured (`resume` picks it up)
+            partial.write_text(json.dumps({"sizes": sizes, "seed": SEED, "models": models}, indent=1), encoding="utf-8")
     machine["load_avg_end"] = list(os.getloadavg())
     report = {"champion": champion.name, "models": models, "machine": machine, "sizes": sizes,
               "corpus": {"seed": SEED, "sentences_per_article": list(ARTICLE_SENTENCES),
                          "source_sentences": len(sentences), "by_size": corpus_stats},
               "targets": TARGETS, "seconds": time.perf_counter() - started,
               "created": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
-    output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    partial.unlink(missing_ok=True)
     if getattr(args, "log_mlflow", True):
         report["mlflow_run_id"] = log_to_mlflow(report, output, experiment)
     wide_console().print(bench_table(report))
