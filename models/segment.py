@@ -35,11 +35,27 @@ class _Block:
     furniture: bool
 
 
+# pysbd builds its regular expressions from strings on every call (several per abbreviation it meets,
+# about 2,000 distinct ones on news text). Python keeps only 512 compiled patterns, so they were compiled
+# again and again: a cache that holds them all makes segmentation about 1.6x faster. `_MAXCACHE` is
+# private; on a Python without it this only sets an unused attribute.
+_REGEX_CACHE = 4096
+
+
 @lru_cache(maxsize=1)
 def _segmenter():
     import pysbd
 
+    if getattr(re, "_MAXCACHE", _REGEX_CACHE) < _REGEX_CACHE:
+        re._MAXCACHE = _REGEX_CACHE
     return pysbd.Segmenter(language="en", clean=False)
+
+
+def _pysbd_sentences(chunk: str) -> list[str]:
+    """pysbd's sentences for a chunk. `Segmenter.segment` would also search every sentence back in the
+    text with a freshly compiled pattern to attach whitespace; we find offsets ourselves
+    (`_split_block`), so the processor's output is all we need."""
+    return _segmenter().processor(chunk).process() if chunk else []
 
 
 def _line_spans(text: str) -> list[tuple[int, int]]:
@@ -77,7 +93,7 @@ def _split_block(text: str, block: _Block) -> list[tuple[int, int]]:
     """Sentence spans inside one block, found back in the original text so offsets are exact."""
     chunk = re.sub(r"\s", " ", text[block.start:block.end])  # same length: offsets survive
     spans, cursor = [], 0
-    for piece in _segmenter().segment(chunk):
+    for piece in _pysbd_sentences(chunk):
         for part in _MISSING_SPACE.split(piece):
             stripped = part.strip()
             if not stripped:

@@ -72,3 +72,20 @@ def test_gold_loads_through_hugging_face_datasets():
     dataset = load_gold_dataset()
     assert dataset.num_rows == len(load_gold())
     assert set(FRAME_KEYS) >= {label for row in dataset["labels"] for label in row}
+
+
+def test_our_pysbd_shortcut_gives_pysbd_segment_sentences_on_the_seeds():
+    """`_pysbd_sentences` skips pysbd's own offset search; the sentences must stay exactly pysbd's."""
+    import pysbd
+
+    from models.segment import _blocks, _pysbd_sentences
+
+    reference = pysbd.Segmenter(language="en", clean=False)
+    checked = 0
+    for article in load_articles().values():
+        for block in _blocks(article.text):
+            chunk = re.sub(r"\s", " ", article.text[block.start:block.end])
+            ours = [s.strip() for s in _pysbd_sentences(chunk) if s.strip()]
+            assert ours == [s.strip() for s in reference.segment(chunk) if s.strip()], chunk[:80]
+            checked += 1
+    assert checked > 50
