@@ -32,10 +32,24 @@ def available_cores() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+THREADS_VARIABLE = "SECTFRAMES_THREADS"
+
+
+def inference_threads() -> int:
+    """Threads one model may use: $SECTFRAMES_THREADS when set (`sectframes score` gives each of its worker
+    processes a share of the cores this way), else every available core."""
+    value = os.environ.get(THREADS_VARIABLE, "").strip()
+    if not value:
+        return available_cores()
+    if not value.isdigit() or int(value) < 1:
+        raise ValueError(f"${THREADS_VARIABLE} must be a positive whole number of threads, got {value!r}")
+    return int(value)
+
+
 def set_torch_threads(threads: int | None) -> None:
     import torch
 
-    torch.set_num_threads(threads or available_cores())
+    torch.set_num_threads(threads or inference_threads())
 
 
 class SentenceEncoder:
@@ -53,8 +67,8 @@ class SentenceEncoder:
         self.model.eval()
         import torch
 
-        if torch.get_num_threads() > available_cores():  # more threads than cores only adds contention
-            torch.set_num_threads(available_cores())
+        if torch.get_num_threads() > inference_threads():  # more threads than cores only adds contention
+            torch.set_num_threads(inference_threads())
 
     @property
     def dim(self) -> int:

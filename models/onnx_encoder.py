@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from models.encoder import available_cores
+from models.encoder import available_cores, inference_threads
 
 log = logging.getLogger(__name__)
 RUNTIMES = ("torch", "onnx-int8", "onnx-fp32")
@@ -139,7 +139,7 @@ class OnnxSentenceEncoder:
         self.tokenizer.no_padding()
         self.tokenizer.enable_truncation(self.max_length)
         options = ort.SessionOptions()
-        options.intra_op_num_threads = threads or available_cores()
+        options.intra_op_num_threads = threads or inference_threads()
         options.inter_op_num_threads = 1
         options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL

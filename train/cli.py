@@ -106,7 +106,7 @@ def cmd_score(args: argparse.Namespace) -> int:
     from train.scoring import ScoreOptions, run_scoring, summary_lines
 
     options = ScoreOptions([Path(p) for p in args.inputs], Path(args.output), args.model, args.unit,
-                           args.resume, args.overwrite, args.max_chars, args.batch_docs)
+                           args.resume, args.overwrite, args.max_chars, args.batch_docs, args.workers)
     if args.engine == "spark":
         from train.spark_engine import run_spark_scoring
 
@@ -157,6 +157,9 @@ def build_parser() -> argparse.ArgumentParser:
     score.add_argument("--overwrite", action="store_true", help="replace an existing OUTPUT")
     score.add_argument("--max-chars", type=int, default=1_000_000, help="documents longer than this are refused")
     score.add_argument("--batch-docs", type=int, default=64, help="documents per part (memory vs. resume granularity)")
+    score.add_argument("--workers", type=int, default=0,
+                       help="worker processes, each with its own model and a share of the cores (default 0: one "
+                            "per core; 1: score in this process). Inputs of a single batch are scored in this process")
     score.add_argument("--engine", choices=["local", "spark"], default="local",
                        help="spark: PySpark (pip install .[spark]); reads .parquet/.jsonl only, no --resume")
     score.add_argument("--master", default="local[2]", help="Spark master URL with --engine spark")
@@ -166,6 +169,8 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--sizes", default="1000,10000", help="synthetic corpus sizes in articles")
     bench.add_argument("--output", default="reports/bench.json")
     bench.add_argument("--champion", default="models:/sectarian-frames@champion", help="model URI of the champion")
+    bench.add_argument("--resume", action="store_true",
+                       help="keep the models an interrupted bench already measured (OUTPUT's .partial.json)")
     bench.set_defaults(func=cmd_bench)
     return parser
 

@@ -3,12 +3,16 @@
 Documents stream from the inputs in batches; each batch's sentence rows, article summaries and problem
 records are written as one crash-safe part (see `train.outputs`), so memory stays flat and `--resume`
 continues where a killed run stopped. At the end the parts are merged into the output file, an article
-summary, an errors file and a Markdown report with a plot of frame shares.
+summary, an errors file and a Markdown report with a plot of frame shares. Inputs longer than one batch
+are scored by one worker process per core (`train.workers`), shorter ones in this process.
 """
 
 from __future__ import annotations
 
+import contextlib
+import itertools
 import logging
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +24,7 @@ from models.frames import FRAME_KEYS
 from models.predictor import OUTPUT_COLUMNS, UNITS
 from train.ingest import DEFAULT_MAX_CHARS, Document, Problem, looks_english, read_documents
 from train.outputs import PartWriter, check_format, read_table
+from train.workers import ModelPool, default_workers, fetch_model
 
 log = logging.getLogger(__name__)
 DEFAULT_MODEL = "models:/sectarian-frames@champion"
@@ -39,6 +44,7 @@ class ScoreOptions:
     overwrite: bool = False
     max_chars: int = DEFAULT_MAX_CHARS
     batch_docs: int = 64
+    workers: int = 0  # 0: one per available core
 
     def companion(self, name: str, suffix: str | None = None) -> Path:
         """Files beside the output: scores.parquet -> scores.articles.parquet, scores.errors.jsonl, ..."""
@@ -97,6 +103,11 @@ def score_batch(model, docs: list[Document], unit: str) -> tuple[pd.DataFrame, l
     return rows, summaries, problems
 
 
+def score_batch_task(model, batch: tuple[list[Document], list[dict]], unit: str):
+    """`score_batch` for one (documents, problems) batch, as a worker process runs it."""
+    return score_batch(model, batch[0], unit)
+
+
 def _batches(records, size: int, skip: set[str]):
     """Group the stream into (documents, problems) batches of at most `size` documents."""
     docs, problems = [], []
@@ -118,6 +129,8 @@ def prepare_output(options: ScoreOptions) -> None:
     check_format(options.output)
     if options.unit not in UNITS:
         raise ValueError(f"--unit must be one of {UNITS}")
+    if options.workers < 0:
+        raise ValueError(f"--workers must be 0 (one per core) or a positive number, got {options.workers}")
     if options.output.exists() and not (options.overwrite or options.resume):
         raise FileExistsError(f"{options.output} exists: pass --overwrite to replace it")
     if options.work_folder.exists() and not (options.resume or options.overwrite):
@@ -137,21 +150,44 @@ def load_model(model_uri: str):
 
 def run_scoring(options: ScoreOptions, model=None, progress: bool = True) -> ScoreSummary:
     prepare_output(options)
-    model = model or load_model(options.model_uri)
-    parts = PartWriter(options.work_folder, options.output.suffix.lower())
-    done = parts.start(resume=options.resume)
-    if done:
-        log.info("resuming: %d documents already done in %d parts", len(done), len(parts.entries))
-    started = time.perf_counter()
-    with _progress(progress) as bar:
-        task = bar.add_task("scoring", total=None, sentences=0)
-        for docs, problems in _batches(read_documents(options.inputs, options.max_chars), options.batch_docs, done):
-            rows, summaries, more = score_batch(model, docs, options.unit)
-            tables = {"sentences": rows, "articles": pd.DataFrame(summaries, columns=SUMMARY_COLUMNS),
-                      "errors": pd.DataFrame(problems + more, columns=PROBLEM_COLUMNS)}
-            parts.write(tables, [d.id for d in docs] + [p["id"] for p in problems])
-            bar.update(task, advance=len(docs), sentences=bar.tasks[0].fields["sentences"] + len(rows))
+    with tempfile.TemporaryDirectory(prefix="sectframes-model-") as folder:
+        if model is None:  # a local copy for this process or the workers; a bad URI fails before any part exists
+            from train import tracking
+
+            tracking.configure()
+            model = fetch_model(options.model_uri, folder)
+        parts = PartWriter(options.work_folder, options.output.suffix.lower())
+        done = parts.start(resume=options.resume)
+        if done:
+            log.info("resuming: %d documents already done in %d parts", len(done), len(parts.entries))
+        started = time.perf_counter()
+        batches = _batches(read_documents(options.inputs, options.max_chars), options.batch_docs, done)
+        with _progress(progress) as bar, _scored(batches, model, options) as scored:
+            task = bar.add_task("scoring", total=None, sentences=0)
+            for (docs, problems), (rows, summaries, more) in scored:
+                tables = {"sentences": rows, "articles": pd.DataFrame(summaries, columns=SUMMARY_COLUMNS),
+                          "errors": pd.DataFrame(problems + more, columns=PROBLEM_COLUMNS)}
+                parts.write(tables, [d.id for d in docs] + [p["id"] for p in problems])
+                bar.update(task, advance=len(docs), sentences=bar.tasks[0].fields["sentences"] + len(rows))
     return finish(options, parts, time.perf_counter() - started)
+
+
+@contextlib.contextmanager
+def _scored(batches, model, options: ScoreOptions):
+    """(batch, result) pairs in input order. `model` is a loaded model (scored here) or a local model
+    path: then inputs of more than one batch go to worker processes, smaller ones are scored here
+    (starting workers costs seconds)."""
+    workers = options.workers or default_workers()
+    if isinstance(model, str) and workers > 1:
+        head = list(itertools.islice(batches, 2))
+        batches = itertools.chain(head, batches)
+        if len(head) > 1:
+            with ModelPool(model, workers, load_model, score_batch_task) as pool:
+                yield pool.map(batches, options.unit)
+            return
+    if isinstance(model, str):
+        model = load_model(model)
+    yield ((batch, score_batch(model, batch[0], options.unit)) for batch in batches)
 
 
 def finish(options: ScoreOptions, parts: PartWriter, seconds: float) -> ScoreSummary:
