@@ -25,6 +25,7 @@ import contextlib
 import json
 import logging
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -35,6 +36,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from models.encoder import THREADS_VARIABLE
 from models.frames import FRAME_KEYS
 from models.predictor import OUTPUT_COLUMNS
 from models.segment import PROSE
@@ -59,9 +61,26 @@ ROW_COLUMNS = ["ordinal", "id", "source", "english", "level", "reason", "sentenc
 
 
 # ---------------------------------------------------------------------------------------------- session
+def task_threads(master: str) -> int:
+    """Threads for the model in each Spark task. Spark already runs one task per core, so a model that
+    took every core in every task would oversubscribe them: local[N] gives each of its N tasks an equal
+    share, a cluster (one core per task by default) one thread."""
+    from models.encoder import available_cores
+
+    if master == "local":
+        return available_cores()
+    match = re.fullmatch(r"local\[(\d+|\*)(?:,\s*\d+)?\]", master)
+    if not match:
+        return 1
+    tasks = available_cores() if match.group(1) == "*" else max(1, int(match.group(1)))
+    return max(1, available_cores() // tasks)
+
+
 def _environment(master: str) -> None:
-    """What PySpark needs here, unless the caller set it: workers on this interpreter, a loopback driver."""
+    """What PySpark needs here, unless the caller set it: workers on this interpreter, a loopback driver,
+    a thread budget per task ($SECTFRAMES_THREADS, inherited by local Python workers)."""
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    os.environ.setdefault(THREADS_VARIABLE, str(task_threads(master)))
     if master.startswith("local"):  # on a cluster the driver must be reachable from the executors
         os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
     warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas")
@@ -83,6 +102,7 @@ def spark_session(master: str = "local[2]", app_name: str = "sectframes-score"):
              .config("spark.ui.enabled", "false")
              .config("spark.ui.showConsoleProgress", "false")
              .config("spark.sql.session.timeZone", "UTC")
+             .config(f"spark.executorEnv.{THREADS_VARIABLE}", os.environ[THREADS_VARIABLE])
              # let adaptive execution size the persisted stages too (else 200 tiny tasks per stage)
              .config("spark.sql.optimizer.canChangeCachedPlanOutputPartitioning", "true")
              .getOrCreate())

@@ -136,3 +136,13 @@ def test_spark_engine_matches_the_local_engine_row_for_row(mlflow_store):
     run_spark_scoring(spark, master="local[2]")
     assert_same_outputs(local, spark)
     assert len(read_table(spark.output)) == 5
+
+
+def test_each_spark_task_gets_a_share_of_the_cores(monkeypatch):
+    from train import spark_engine
+
+    monkeypatch.setattr("models.encoder.available_cores", lambda: 4)
+    assert spark_engine.task_threads("local[2]") == 2
+    assert spark_engine.task_threads("local[*]") == 1 and spark_engine.task_threads("local[8]") == 1
+    assert spark_engine.task_threads("local") == 4
+    assert spark_engine.task_threads("spark://cluster:7077") == 1
