@@ -6,19 +6,20 @@ fixed seed) from the gold and authored sentences, a few sentences per paragraph,
 Every measurement runs in a fresh interpreter (`python -m train.bench --worker ...`), so models never
 share a process, a thread pool or an allocator with each other or with this one:
 
-- e2e: the worker calls the real CLI entry point, `train.cli.main(["score", CORPUS, "-o", OUT, ...])`,
-  with a wrapper around `train.scoring.load_model` that records when the model is loaded. The e2e rate
-  is prose sentences scored / (CLI return - model loaded): reading, segmentation, prediction, parts,
-  merge and report are in; interpreter start, imports and model load are not (they are the cold start).
-  The wall time of the whole process is kept too (`e2e_wall_s`).
+- e2e: the worker calls the real CLI entry point, `train.cli.main(["score", CORPUS, "-o", OUT, ...])`
+  with its defaults (one scoring process per core, see `train.workers`). The e2e rate is prose
+  sentences scored / the time of that call: fetching the model, starting and loading the scoring
+  processes, reading, segmentation, prediction, parts, merge and report are all in; only interpreter
+  start and imports are not. The wall time of the whole process is kept too (`wall_s`).
 - model only: `FramePredictor.proba` on already-split prose sentences of the corpus (best of 3 passes
   after a warm-up), all in one call, in the first cold-start worker once its cold start is measured.
 - cold start: from the first line of a fresh worker to the end of its first prediction on a
   two-paragraph article (imports + `mlflow.pyfunc.load_model` + first `predict`), median of a few runs;
   `cold_start_wall_s` adds interpreter start-up, measured from outside.
-- peak RSS: the e2e scoring process's own high-water mark (VmHWM from /proc, read as the CLI returns),
-  per size. Not `ru_maxrss` from `wait4`/`RUSAGE_CHILDREN`: Linux starts a child's `ru_maxrss` at the
-  parent's RSS at fork/exec, so it would report this (bigger) process, not the scorer.
+- peak RSS: of the whole e2e scoring run, per size: the CLI process's high-water mark (VmHWM from
+  /proc) plus that of every scoring process it started (see `ProcessTreeMemory`). Not `ru_maxrss` from
+  `wait4`/`RUSAGE_CHILDREN`: Linux starts a child's `ru_maxrss` at the parent's RSS at fork/exec, so
+  it would report this (bigger) process, not the scorer.
 
 Other processes on the machine skew every number: the load average before and after is recorded.
 """
@@ -252,45 +253,93 @@ def _threads_in_use(predictor) -> dict:
 
 
 def _worker_score(args) -> dict:
-    import train.scoring as scoring
     from train.cli import main
 
-    marks = {"start": time.perf_counter()}
-    original = scoring.load_model
-
-    def timed_load(uri):
-        model = original(uri)
-        marks["loaded"] = time.perf_counter()
-        return model
-
-    scoring.load_model = timed_load
-    code = main(["score", args.corpus, "-o", args.output, "--model", args.model, "--quiet", "--overwrite"])
-    marks["done"] = time.perf_counter()
-    peak = peak_rss_mb()
+    with ProcessTreeMemory() as memory:
+        started = time.perf_counter()
+        code = main(["score", args.corpus, "-o", args.output, "--model", args.model, "--quiet", "--overwrite"])
+        seconds = time.perf_counter() - started
     if code != 0:
         raise SystemExit(f"sectframes score exited with {code}")
     import pyarrow.parquet as pq
 
     kinds = pq.read_table(args.output, columns=["kind"]).column("kind").to_pylist()
     prose = sum(k == "prose" for k in kinds)
-    seconds = marks["done"] - marks["loaded"]
-    return {"rows": len(kinds), "prose_sentences": prose, "e2e_s": seconds, "load_s": marks["loaded"] - marks["start"],
-            "e2e_sentences_per_s": prose / max(seconds, 1e-9), "peak_rss_mb": peak}
+    return {"rows": len(kinds), "prose_sentences": prose, "e2e_s": seconds,
+            "e2e_sentences_per_s": prose / max(seconds, 1e-9), "peak_rss_mb": memory.peak_mb(),
+            "scorer_peak_rss_mb": peak_rss_mb(), "processes": memory.processes()}
 
 
 def peak_rss_mb() -> float:
     """This process's peak resident set size. VmHWM belongs to the address space, which `exec` replaces,
     so it is the worker's own peak. `ru_maxrss` is not: Linux carries the parent's RSS at fork/exec into
     the child's `ru_maxrss` (also via `wait4`), so a big parent would inflate every child's number."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
+    return _status_mb("self", "VmHWM") or _ru_maxrss_mb()
+
+
+def _ru_maxrss_mb() -> float:
     import resource
 
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _status_mb(pid: str, field: str) -> float:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith(f"{field}:"):
+                return int(line.split()[1]) / 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0.0
+
+
+def _child_pids(parent: int) -> list[int]:
+    """Direct children of `parent` (scoring workers, multiprocessing's resource tracker)."""
+    children = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == parent:
+                children.append(int(entry.name))
+    return children
+
+
+class ProcessTreeMemory:
+    """Peak memory of this process and the worker processes it starts: the sum of every process's own
+    high-water mark (VmHWM), each read while the process lives (every 0.2 s). A sum of peaks is an
+    upper bound on the peak of the sum, the safe side for a memory budget."""
+
+    def __init__(self, every: float = 0.2):
+        import threading
+
+        self.every, self._peaks = every, {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _sample(self) -> None:
+        for pid in _child_pids(os.getpid()):
+            self._peaks[pid] = max(self._peaks.get(pid, 0.0), _status_mb(str(pid), "VmHWM"))
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.every):
+            self._sample()
+
+    def __enter__(self) -> "ProcessTreeMemory":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def processes(self) -> int:
+        return 1 + len(self._peaks)
+
+    def peak_mb(self) -> float:
+        return peak_rss_mb() + sum(self._peaks.values())
 
 
 def worker_main(argv: list[str]) -> int:
@@ -399,9 +448,9 @@ def _bench_model(model: BenchModel, corpora: dict[int, Path], work: Path, option
         output = work / f"scores-{model.name}-{size}.parquet"
         result = run_worker("score", ["--model", model.uri, "--corpus", str(corpora[size]), "--output", str(output)],
                             work)
-        per_size[str(size)] = {key: result[key] for key in ("prose_sentences", "rows", "e2e_s", "load_s",
-                                                            "e2e_sentences_per_s", "wall_s", "peak_rss_mb",
-                                                            "ru_maxrss_mb_wait4")}
+        per_size[str(size)] = {key: result[key] for key in ("prose_sentences", "rows", "e2e_s", "e2e_sentences_per_s",
+                                                            "wall_s", "peak_rss_mb", "scorer_peak_rss_mb",
+                                                            "processes", "ru_maxrss_mb_wait4")}
         for leftover in work.glob(f"scores-{model.name}-{size}*"):
             leftover.unlink()
         log.info("  %s articles: %.0f sentences/s end to end, peak RSS %.0f MB", size,

@@ -53,3 +53,15 @@ def test_bench_writes_the_report_shape(mlflow_store):
     assert report["machine"]["cores"] >= 1
     runs = mlflow.search_runs(experiment_names=["sectarian-frames"], filter_string="tags.`sectframes.kind` = 'bench'")
     assert len(runs) == 1 and runs["metrics.tfidf-quick.cold_start_s"].iloc[0] == pytest.approx(row["cold_start_s"])
+
+
+def test_peak_memory_counts_the_processes_the_scorer_starts():
+    import subprocess
+    import sys
+
+    alone = bench.peak_rss_mb()
+    with bench.ProcessTreeMemory(every=0.05) as memory:
+        subprocess.run([sys.executable, "-c", "import time; block = bytearray(300 * 2**20); time.sleep(1.0)"],
+                       check=True)
+    assert memory.processes() == 2
+    assert memory.peak_mb() >= alone + 300
