@@ -12,7 +12,8 @@ share a process, a thread pool or an allocator with each other or with this one:
   processes, reading, segmentation, prediction, parts, merge and report are all in; only interpreter
   start and imports are not. The wall time of the whole process is kept too (`wall_s`).
 - model only: `FramePredictor.proba` on already-split prose sentences of the corpus (best of 3 passes
-  after a warm-up), all in one call, in the first cold-start worker once its cold start is measured.
+  of about 20 s each after a warm-up), all in one call, in one process with every core (the model's
+  own default), in the first cold-start worker once its cold start is measured.
 - cold start: from the first line of a fresh worker to the end of its first prediction on a
   two-paragraph article (imports + `mlflow.pyfunc.load_model` + first `predict`), median of a few runs;
   `cold_start_wall_s` adds interpreter start-up, measured from outside.
@@ -349,7 +350,7 @@ def worker_main(argv: list[str]) -> int:
     parser.add_argument("--model", required=True)
     parser.add_argument("--corpus")
     parser.add_argument("--output")
-    parser.add_argument("--seconds", type=float, default=8.0)
+    parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--min-sentences", type=int, default=1000)
     parser.add_argument("--max-sentences", type=int, default=60000)
     parser.add_argument("--repeats", type=int, default=3)
@@ -541,7 +542,7 @@ def run_bench(args: argparse.Namespace) -> int:
 
     sizes = parse_sizes(args.sizes)
     options = {"cold_repeats": int(getattr(args, "cold_repeats", 3) or 3),
-               "model_seconds": float(getattr(args, "model_seconds", 8.0) or 8.0),
+               "model_seconds": float(getattr(args, "model_seconds", 20.0) or 20.0),
                "repeats": int(getattr(args, "repeats", 3) or 3)}
     experiment = getattr(args, "experiment", None) or "sectarian-frames"
     output = Path(args.output)

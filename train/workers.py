@@ -96,7 +96,7 @@ class ModelPool:
     def __exit__(self, exc_type, *exc) -> None:
         if self._executor is not None:
             if exc_type is not None:  # interrupted or failed: do not wait for batches nobody will write
-                for process in list(getattr(self._executor, "_processes", {}).values()):
+                for process in list((getattr(self._executor, "_processes", None) or {}).values()):
                     process.terminate()
             self._executor.shutdown(wait=True, cancel_futures=True)
 
