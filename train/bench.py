@@ -308,33 +308,45 @@ def _child_pids(parent: int) -> list[int]:
     return children
 
 
-class ProcessTreeMemory:
-    """Peak memory of this process and the worker processes it starts: the sum of every process's own
-    high-water mark (VmHWM), each read while the process lives (every 0.2 s). A sum of peaks is an
-    upper bound on the peak of the sum, the safe side for a memory budget."""
+class PeriodicSampler:
+    """Calls `sample()` on a thread every `every` seconds, from entering the `with` block to leaving it."""
 
-    def __init__(self, every: float = 0.2):
+    def __init__(self, every: float):
         import threading
 
-        self.every, self._peaks = every, {}
-        self._stop = threading.Event()
+        self.every, self._stop = every, threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
-    def _sample(self) -> None:
-        for pid in _child_pids(os.getpid()):
-            self._peaks[pid] = max(self._peaks.get(pid, 0.0), _status_mb(str(pid), "VmHWM"))
+    def sample(self) -> None:
+        raise NotImplementedError
 
     def _run(self) -> None:
-        while not self._stop.wait(self.every):
-            self._sample()
+        while True:
+            self.sample()
+            if self._stop.wait(self.every):
+                return
 
-    def __enter__(self) -> "ProcessTreeMemory":
+    def __enter__(self):
         self._thread.start()
         return self
 
     def __exit__(self, *exc) -> None:
         self._stop.set()
         self._thread.join()
+
+
+class ProcessTreeMemory(PeriodicSampler):
+    """Peak memory of this process and the worker processes it starts: the sum of every process's own
+    high-water mark (VmHWM), each read while the process lives (every 0.2 s). A sum of peaks is an
+    upper bound on the peak of the sum, the safe side for a memory budget."""
+
+    def __init__(self, every: float = 0.2):
+        super().__init__(every)
+        self._peaks: dict[int, float] = {}
+
+    def sample(self) -> None:
+        for pid in _child_pids(os.getpid()):
+            self._peaks[pid] = max(self._peaks.get(pid, 0.0), _status_mb(str(pid), "VmHWM"))
 
     def processes(self) -> int:
         return 1 + len(self._peaks)
@@ -400,29 +412,16 @@ def machine_info() -> dict:
             "load_avg_start": list(os.getloadavg())}
 
 
-class LoadSampler:
+class LoadSampler(PeriodicSampler):
     """Samples the 1-minute load average every few seconds while a model is measured: other processes
     on the machine make every number worse, and this says by how much they were there."""
 
     def __init__(self, every: float = 5.0):
-        import threading
+        super().__init__(every)
+        self.samples: list[float] = []
 
-        self.every, self.samples, self._stop = every, [], threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def _run(self) -> None:
-        while True:
-            self.samples.append(os.getloadavg()[0])
-            if self._stop.wait(self.every):
-                return
-
-    def __enter__(self) -> "LoadSampler":
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self._stop.set()
-        self._thread.join()
+    def sample(self) -> None:
+        self.samples.append(os.getloadavg()[0])
 
     def summary(self) -> dict:
         return {"mean": float(np.mean(self.samples)), "max": float(np.max(self.samples)), "n": len(self.samples)}
