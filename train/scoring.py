@@ -23,7 +23,7 @@ import pandas as pd
 from models.frames import FRAME_KEYS
 from models.predictor import OUTPUT_COLUMNS, UNITS
 from train.ingest import DEFAULT_MAX_CHARS, Document, Problem, looks_english, read_documents
-from train.outputs import PartWriter, check_format, read_table
+from train.outputs import PartWriter, check_format, read_table, return_arrow_memory_promptly
 from train.workers import ModelPool, default_workers, fetch_model
 
 log = logging.getLogger(__name__)
@@ -149,7 +149,11 @@ def load_model(model_uri: str):
 
 
 def run_scoring(options: ScoreOptions, model=None, progress: bool = True) -> ScoreSummary:
+    """Score `options.inputs` into `options.output`. With worker processes (inputs of more than one batch,
+    `options.workers` != 1) a script that calls this needs an `if __name__ == "__main__":` guard, as
+    multiprocessing's spawn start method re-imports the main module in each worker."""
     prepare_output(options)
+    return_arrow_memory_promptly()
     with tempfile.TemporaryDirectory(prefix="sectframes-model-") as folder:
         if model is None:  # a local copy for this process or the workers; a bad URI fails before any part exists
             from train import tracking
