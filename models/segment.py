@@ -35,26 +35,19 @@ class _Block:
     furniture: bool
 
 
-# pysbd builds its regular expressions from strings on every call (several per abbreviation it meets,
-# about 2,000 distinct ones on news text). Python keeps only 512 compiled patterns, so they were compiled
-# again and again: a cache that holds them all makes segmentation about 1.6x faster. `_MAXCACHE` is
-# private; on a Python without it this only sets an unused attribute.
-_REGEX_CACHE = 4096
-
-
 @lru_cache(maxsize=1)
 def _segmenter():
     import pysbd
 
-    if getattr(re, "_MAXCACHE", _REGEX_CACHE) < _REGEX_CACHE:
-        re._MAXCACHE = _REGEX_CACHE
     return pysbd.Segmenter(language="en", clean=False)
 
 
 def _pysbd_sentences(chunk: str) -> list[str]:
     """pysbd's sentences for a chunk. `Segmenter.segment` would also search every sentence back in the
-    text with a freshly compiled pattern to attach whitespace; we find offsets ourselves
-    (`_split_block`), so the processor's output is all we need."""
+    text with a pattern made from that sentence: a new compilation per sentence, which also pushed
+    pysbd's own ~480 rule patterns out of Python's regex cache (512), so they were compiled again and
+    again. We find offsets ourselves (`_split_block`): the processor's output is all we need, and
+    segmentation is ~1.8x faster."""
     return _segmenter().processor(chunk).process() if chunk else []
 
 
