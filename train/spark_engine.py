@@ -36,7 +36,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from models.encoder import THREADS_VARIABLE
+from models.encoder import THREADS_VARIABLE, available_cores
 from models.frames import FRAME_KEYS
 from models.predictor import OUTPUT_COLUMNS
 from models.segment import PROSE
@@ -65,8 +65,6 @@ def task_threads(master: str) -> int:
     """Threads for the model in each Spark task. Spark already runs one task per core, so a model that
     took every core in every task would oversubscribe them: local[N] gives each of its N tasks an equal
     share, a cluster (one core per task by default) one thread."""
-    from models.encoder import available_cores
-
     if master == "local":
         return available_cores()
     match = re.fullmatch(r"local\[(\d+|\*)(?:,\s*\d+)?\]", master)

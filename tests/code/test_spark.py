@@ -141,7 +141,7 @@ def test_spark_engine_matches_the_local_engine_row_for_row(mlflow_store):
 def test_each_spark_task_gets_a_share_of_the_cores(monkeypatch):
     from train import spark_engine
 
-    monkeypatch.setattr("models.encoder.available_cores", lambda: 4)
+    monkeypatch.setattr(spark_engine, "available_cores", lambda: 4)
     assert spark_engine.task_threads("local[2]") == 2
     assert spark_engine.task_threads("local[*]") == 1 and spark_engine.task_threads("local[8]") == 1
     assert spark_engine.task_threads("local") == 4
