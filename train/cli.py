@@ -159,7 +159,7 @@ def build_parser() -> argparse.ArgumentParser:
     score.add_argument("--batch-docs", type=int, default=64, help="documents per part (memory vs. resume granularity)")
     score.add_argument("--workers", type=int, default=0,
                        help="worker processes, each with its own model and a share of the cores (default 0: one "
-                            "per core; 1: score in this process). Inputs of a single batch are scored in this process")
+                            "per core; 1: score in this process). Inputs of fewer than 8 batches are scored in this process")
     score.add_argument("--engine", choices=["local", "spark"], default="local",
                        help="spark: PySpark (pip install .[spark]); reads .parquet/.jsonl only, no --resume")
     score.add_argument("--master", default="local[2]", help="Spark master URL with --engine spark")

@@ -3,8 +3,8 @@
 Documents stream from the inputs in batches; each batch's sentence rows, article summaries and problem
 records are written as one crash-safe part (see `train.outputs`), so memory stays flat and `--resume`
 continues where a killed run stopped. At the end the parts are merged into the output file, an article
-summary, an errors file and a Markdown report with a plot of frame shares. Inputs longer than one batch
-are scored by one worker process per core (`train.workers`), shorter ones in this process.
+summary, an errors file and a Markdown report with a plot of frame shares. Inputs of many batches are
+scored by one worker process per core (`train.workers`), shorter ones in this process.
 """
 
 from __future__ import annotations
@@ -32,6 +32,9 @@ SUMMARY_COLUMNS = (["id", "source", "sentences", "prose_sentences", "furniture_s
                    + [f"share_{k}" for k in FRAME_KEYS] + [f"mean_p_{k}" for k in FRAME_KEYS]
                    + ["dominant_frame", "english"])
 PROBLEM_COLUMNS = ["id", "source", "level", "reason"]
+# Workers take 2-4 s to start and load the model: a smaller input (512 documents at the default batch
+# size) is scored sooner in this process.
+WORKER_MIN_BATCHES = 8
 
 
 @dataclass
@@ -149,8 +152,8 @@ def load_model(model_uri: str):
 
 
 def run_scoring(options: ScoreOptions, model=None, progress: bool = True) -> ScoreSummary:
-    """Score `options.inputs` into `options.output`. With worker processes (inputs of more than one batch,
-    `options.workers` != 1) a script that calls this needs an `if __name__ == "__main__":` guard, as
+    """Score `options.inputs` into `options.output`. With worker processes (inputs of `WORKER_MIN_BATCHES`
+    batches or more, `options.workers` != 1) a script that calls this needs an `if __name__ == "__main__":` guard, as
     multiprocessing's spawn start method re-imports the main module in each worker."""
     prepare_output(options)
     return_arrow_memory_promptly()
@@ -179,13 +182,13 @@ def run_scoring(options: ScoreOptions, model=None, progress: bool = True) -> Sco
 @contextlib.contextmanager
 def _scored(batches, model, options: ScoreOptions):
     """(batch, result) pairs in input order. `model` is a loaded model (scored here) or a local model
-    path: then inputs of more than one batch go to worker processes, smaller ones are scored here
-    (starting workers costs seconds)."""
+    path: then inputs of `WORKER_MIN_BATCHES` batches or more go to worker processes, smaller ones are
+    scored here."""
     workers = options.workers or default_workers()
     if isinstance(model, str) and workers > 1:
-        head = list(itertools.islice(batches, 2))
+        head = list(itertools.islice(batches, WORKER_MIN_BATCHES))
         batches = itertools.chain(head, batches)
-        if len(head) > 1:
+        if len(head) >= WORKER_MIN_BATCHES:
             with ModelPool(model, workers, load_model, score_batch_task) as pool:
                 yield pool.map(batches, options.unit)
             return

@@ -140,21 +140,25 @@ def test_cli_exit_status_and_output(mlflow_store, tmp_path):
     assert main(["score", str(good), "-o", str(tmp_path / "c.jsonl"), "--model", "models:/nope/1", "-q"]) == 2
 
 
-def test_worker_processes_write_what_one_process_writes(mlflow_store, tmp_path):
+def test_worker_processes_write_what_one_process_writes(mlflow_store, tmp_path, caplog):
+    import logging
+
     from tests.conftest import write_suite
     from train.cli import main
     from train.config import load_config
     from train.runner import run_suite
 
     run_suite(load_config(write_suite(mlflow_store, families=("lexicon",))))
-    source = corpus(tmp_path, 9)  # five batches of two documents (and one broken line)
+    source = corpus(tmp_path, 9)  # nine batches of one document (and one broken line): enough for workers
     outputs = {}
+    caplog.set_level(logging.INFO, logger="train.workers")
     for workers in ("1", "2"):
         output = tmp_path / f"workers{workers}" / "scores.parquet"
-        assert main(["score", str(source), "-o", str(output), "-q", "--batch-docs", "2", "--workers", workers]) == 1
+        assert main(["score", str(source), "-o", str(output), "-q", "--batch-docs", "1", "--workers", workers]) == 1
         options = ScoreOptions([source], output)
         outputs[workers] = [read_table(path) for path in (output, options.companion("articles"),
                                                           options.companion("errors", ".jsonl"))]
+    assert "scoring with 2 worker processes" in caplog.text
     for one, two in zip(outputs["1"], outputs["2"]):
         pd.testing.assert_frame_equal(one, two)
     assert len(outputs["2"][1]) == 9 and len(outputs["2"][2]) == 1
