@@ -10,7 +10,7 @@ import sys
 import time
 from pathlib import Path
 
-from train.errors import ConfigError, DataError
+from train.errors import ConfigError, DataError, ModelLoadError, WorkerCrashed
 
 log = logging.getLogger("sectframes")
 
@@ -95,6 +95,7 @@ exit status:
   0  every document was scored (warnings, such as non-English text, do not count as failures)
   1  some documents could not be scored: each has a record in OUTPUT's .errors.jsonl, the rest were scored
   2  nothing was scored: bad arguments, an unloadable model, or an output that exists already
+  3  the run stopped part way because a worker process died (killed, out of memory): --resume continues it
 
 outputs beside OUTPUT (e.g. scores.parquet): scores.articles.parquet (one row per article),
 scores.errors.jsonl (one record per problem), scores.report.md and scores.frame_shares.png.
@@ -159,7 +160,7 @@ def build_parser() -> argparse.ArgumentParser:
     score.add_argument("--batch-docs", type=int, default=64, help="documents per part (memory vs. resume granularity)")
     score.add_argument("--workers", type=int, default=0,
                        help="worker processes, each with its own model and a share of the cores (default 0: one "
-                            "per core; 1: score in this process). Inputs of fewer than 8 batches are scored in this process")
+                            "per core, up to 4; 1: score in this process). Inputs of fewer than 8 batches are scored in this process")
     score.add_argument("--engine", choices=["local", "spark"], default="local",
                        help="spark: PySpark (pip install .[spark]); reads .parquet/.jsonl only, no --resume")
     score.add_argument("--master", default="local[2]", help="Spark master URL with --engine spark")
@@ -183,9 +184,12 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, _terminate)
     try:
         return args.func(args)
-    except (DataError, ConfigError, FileExistsError, FileNotFoundError, ValueError) as exc:
+    except (DataError, ConfigError, FileExistsError, FileNotFoundError, ValueError, ModelLoadError) as exc:
         log.error("%s", exc)
         return 2
+    except WorkerCrashed as exc:
+        log.error("%s", exc)
+        return 3
     except Exception as exc:  # an MLflow model that cannot be found or loaded, and the like
         if type(exc).__name__ not in ("MlflowException", "RestException"):
             raise

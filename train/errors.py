@@ -17,3 +17,11 @@ class DataError(ValueError):
 
 class ConfigError(ValueError):
     """Bad experiment config: the message names the file and key."""
+
+
+class ModelLoadError(RuntimeError):
+    """The model could not be loaded, here or in a scoring worker: nothing was scored."""
+
+
+class WorkerCrashed(RuntimeError):
+    """A scoring worker process died mid-run (killed, out of memory): the parts written so far are kept."""

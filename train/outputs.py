@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -93,6 +94,12 @@ class PartWriter:
 
     def parts(self, table: str) -> list[Path]:
         return [self.folder / self._name(e["part"], table) for e in self.entries if table in e["tables"]]
+
+    def discard_if_empty(self) -> None:
+        """Remove the work folder of a run that failed before any part was written: there is nothing to
+        resume, and a rerun should not need --resume or --overwrite."""
+        if not self.entries and self.folder.exists():
+            shutil.rmtree(self.folder, ignore_errors=True)
 
     def merge(self, table: str, destination: Path, columns: list[str]) -> int:
         """Concatenate a table's parts into `destination` atomically, one part in memory at a time."""

@@ -22,6 +22,7 @@ import pandas as pd
 
 from models.frames import FRAME_KEYS
 from models.predictor import OUTPUT_COLUMNS, UNITS
+from train.errors import ModelLoadError
 from train.ingest import DEFAULT_MAX_CHARS, Document, Problem, looks_english, read_documents
 from train.outputs import PartWriter, check_format, read_table, return_arrow_memory_promptly
 from train.workers import ModelPool, default_workers, fetch_model
@@ -169,13 +170,17 @@ def run_scoring(options: ScoreOptions, model=None, progress: bool = True) -> Sco
             log.info("resuming: %d documents already done in %d parts", len(done), len(parts.entries))
         started = time.perf_counter()
         batches = _batches(read_documents(options.inputs, options.max_chars), options.batch_docs, done)
-        with _progress(progress) as bar, _scored(batches, model, options) as scored:
-            task = bar.add_task("scoring", total=None, sentences=0)
-            for (docs, problems), (rows, summaries, more) in scored:
-                tables = {"sentences": rows, "articles": pd.DataFrame(summaries, columns=SUMMARY_COLUMNS),
-                          "errors": pd.DataFrame(problems + more, columns=PROBLEM_COLUMNS)}
-                parts.write(tables, [d.id for d in docs] + [p["id"] for p in problems])
-                bar.update(task, advance=len(docs), sentences=bar.tasks[0].fields["sentences"] + len(rows))
+        try:
+            with _progress(progress) as bar, _scored(batches, model, options) as scored:
+                task = bar.add_task("scoring", total=None, sentences=0)
+                for (docs, problems), (rows, summaries, more) in scored:
+                    tables = {"sentences": rows, "articles": pd.DataFrame(summaries, columns=SUMMARY_COLUMNS),
+                              "errors": pd.DataFrame(problems + more, columns=PROBLEM_COLUMNS)}
+                    parts.write(tables, [d.id for d in docs] + [p["id"] for p in problems])
+                    bar.update(task, advance=len(docs), sentences=bar.tasks[0].fields["sentences"] + len(rows))
+        except BaseException:
+            parts.discard_if_empty()
+            raise
     return finish(options, parts, time.perf_counter() - started)
 
 
@@ -193,7 +198,10 @@ def _scored(batches, model, options: ScoreOptions):
                 yield pool.map(batches, options.unit)
             return
     if isinstance(model, str):
-        model = load_model(model)
+        try:
+            model = load_model(model)
+        except Exception as exc:
+            raise ModelLoadError(f"cannot load the model {options.model_uri}: {type(exc).__name__}: {exc}") from exc
     yield ((batch, score_batch(model, batch[0], options.unit)) for batch in batches)
 
 

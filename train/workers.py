@@ -7,8 +7,9 @@ useful work (measured: 2 x 1 thread scores ~1.2x more sentences per second than 
 
 Batches go out in input order and results come back in that order, with at most two batches per
 worker in flight, so memory stays flat and the parts, `--resume` and the output order are exactly those
-of one process. Every worker loads the same local copy of the model (see `fetch_model`), so a
-`models:/...@alias` that moves meanwhile cannot mix two versions in one output.
+of one process. Every worker loads the same local copy of the model (see `fetch_model`), so within
+one run a `models:/...@alias` that moves meanwhile cannot mix two versions (a `--resume` resolves the
+URI again). Workers die with the CLI, even when it is killed with SIGKILL (Linux).
 """
 
 from __future__ import annotations
@@ -18,18 +19,21 @@ import multiprocessing
 import os
 from collections import deque
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from typing import Callable, Iterable, Iterator
 
 from models.encoder import THREADS_VARIABLE, available_cores
+from train.errors import ModelLoadError, WorkerCrashed
 
 log = logging.getLogger(__name__)
 IN_FLIGHT_PER_WORKER = 2
+MAX_DEFAULT_WORKERS = 4  # each worker holds a model (~550 MB for an encoder): more by choice only
 _WORKER: dict = {}
 
 
 def default_workers() -> int:
-    """One worker per available core."""
-    return available_cores()
+    """One worker per available core, at most `MAX_DEFAULT_WORKERS`."""
+    return min(available_cores(), MAX_DEFAULT_WORKERS)
 
 
 def threads_per_worker(workers: int) -> int:
@@ -44,11 +48,30 @@ def fetch_model(model_uri: str, folder: str) -> str:
     return mlflow.artifacts.download_artifacts(artifact_uri=model_uri, dst_path=folder)
 
 
+def _die_with_parent() -> None:
+    """Ask Linux to end this worker when the CLI process dies, even by SIGKILL (else it would live on,
+    holding a model); elsewhere workers end when their task queue closes."""
+    import ctypes
+    import signal
+
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGTERM))  # 1 = PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
+    if os.getppid() == 1:  # the parent was already gone before prctl
+        os._exit(1)
+
+
 def _start_worker(model_path: str, threads: int, load: Callable, task: Callable) -> None:
-    """Runs once in each worker before any batch: thread budget first (libraries read it when they load)."""
+    """Runs once in each worker before any batch: the thread budget first, for the libraries that read it
+    when they load (ONNX Runtime, torch), and for those already loaded (numpy's BLAS) via threadpoolctl."""
+    _die_with_parent()
     for variable in (THREADS_VARIABLE, "OMP_NUM_THREADS"):
         os.environ[variable] = str(threads)
     os.environ["TOKENIZERS_PARALLELISM"] = "false"
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(threads)
     _WORKER["task"] = task
     try:
         _WORKER["model"] = load(model_path)
@@ -58,7 +81,7 @@ def _start_worker(model_path: str, threads: int, load: Callable, task: Callable)
 
 def _run_in_worker(*args):
     if "model" not in _WORKER:
-        raise RuntimeError(f"a scoring worker could not load the model: {_WORKER.get('error', 'unknown error')}")
+        raise ModelLoadError(f"a scoring worker could not load the model: {_WORKER.get('error', 'unknown error')}")
     return _WORKER["task"](_WORKER["model"], *args)
 
 
@@ -83,15 +106,19 @@ class ModelPool:
 
     def map(self, items: Iterable, *args) -> Iterator[tuple[object, object]]:
         """(item, task result) in the order of `items`; reads ahead at most a few items."""
-        pending: deque = deque()
-        for item in items:
-            pending.append((item, self._executor.submit(_run_in_worker, item, *args)))
-            if len(pending) >= self.workers * IN_FLIGHT_PER_WORKER:
+        try:
+            pending: deque = deque()
+            for item in items:
+                pending.append((item, self._executor.submit(_run_in_worker, item, *args)))
+                if len(pending) >= self.workers * IN_FLIGHT_PER_WORKER:
+                    first, future = pending.popleft()
+                    yield first, future.result()
+            while pending:
                 first, future = pending.popleft()
                 yield first, future.result()
-        while pending:
-            first, future = pending.popleft()
-            yield first, future.result()
+        except BrokenProcessPool as exc:
+            raise WorkerCrashed("a scoring worker process died (killed, or out of memory?): the parts written "
+                                "so far are kept; run the same command with --resume to continue") from exc
 
     def __exit__(self, exc_type, *exc) -> None:
         if self._executor is not None:

@@ -61,7 +61,7 @@ def test_peak_memory_counts_the_processes_the_scorer_starts():
 
     alone = bench.peak_rss_mb()
     with bench.ProcessTreeMemory(every=0.05) as memory:
-        subprocess.run([sys.executable, "-c", "import time; block = bytearray(300 * 2**20); time.sleep(1.0)"],
-                       check=True)
-    assert memory.processes() == 2
+        child = subprocess.Popen([sys.executable, "-c", "import time; block = bytearray(300 * 2**20); time.sleep(1.0)"])
+        assert child.wait() == 0
+    assert memory._peaks.get(child.pid, 0) >= 300  # other children of this test process may be counted too
     assert memory.peak_mb() >= alone + 300

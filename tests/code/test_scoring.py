@@ -162,3 +162,17 @@ def test_worker_processes_write_what_one_process_writes(mlflow_store, tmp_path, 
     for one, two in zip(outputs["1"], outputs["2"]):
         pd.testing.assert_frame_equal(one, two)
     assert len(outputs["2"][1]) == 9 and len(outputs["2"][2]) == 1
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_a_model_that_cannot_load_exits_2_and_leaves_no_work_folder(tmp_path, workers):
+    from train.cli import main
+
+    broken = tmp_path / "broken-model"
+    broken.mkdir()
+    (broken / "MLmodel").write_text("flavors: [this is not a model\n")
+    output = tmp_path / "scores.jsonl"
+    source = corpus(tmp_path, 9)
+    assert main(["score", str(source), "-o", str(output), "--model", str(broken), "-q", "--batch-docs", "1",
+                 "--workers", workers]) == 2
+    assert not output.exists() and not ScoreOptions([source], output).work_folder.exists()

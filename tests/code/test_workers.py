@@ -43,3 +43,68 @@ def test_thread_budget_comes_from_the_environment(monkeypatch):
         inference_threads()
     monkeypatch.delenv(THREADS_VARIABLE)
     assert inference_threads() >= 1
+
+
+def _exit_abruptly(model: str, item: int, offset: int):
+    import os
+
+    os._exit(1)
+
+
+def _sleep(model: str, item: int, offset: int) -> int:
+    import time
+
+    time.sleep(0.5)
+    return item
+
+
+def test_a_worker_that_dies_stops_the_run_with_a_resume_hint():
+    from train.errors import WorkerCrashed
+
+    with pytest.raises(WorkerCrashed, match="--resume"):
+        with ModelPool("/m", 1, _load_name, _exit_abruptly) as pool:
+            list(pool.map([1, 2], 0))
+
+
+def _alive(pid: int) -> bool:
+    from pathlib import Path
+
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def test_workers_die_with_a_parent_killed_by_sigkill(tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from train import paths
+    from train.bench import _child_pids
+
+    script = tmp_path / "parent.py"
+    script.write_text(f"""import sys
+sys.path.insert(0, {str(paths.ROOT)!r})
+from tests.code.test_workers import _load_name, _sleep
+from train.workers import ModelPool
+if __name__ == "__main__":
+    with ModelPool("/m", 2, _load_name, _sleep) as pool:
+        for _ in pool.map(range(1000), 0):
+            pass
+""")
+    parent = subprocess.Popen([sys.executable, str(script)])
+    deadline = time.monotonic() + 60
+    while len(_child_pids(parent.pid)) < 2 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    time.sleep(2)  # let the workers start their first tasks
+    children = _child_pids(parent.pid)
+    assert len(children) >= 2
+    os.kill(parent.pid, signal.SIGKILL)
+    parent.wait()
+    deadline = time.monotonic() + 20
+    while any(_alive(pid) for pid in children) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not any(_alive(pid) for pid in children)
