@@ -227,18 +227,13 @@ def _prose_sentences(corpus: Path, wanted: int) -> list[str]:
 
 def _model_only(predictor, args) -> dict:
     """`predictor.proba` on already-split prose sentences of the corpus: best of `repeats` passes."""
+    from models.predictor import sentences_per_second
+
     pool = _prose_sentences(Path(args.corpus), args.max_sentences)
-    warm = pool[:256]
-    started = time.perf_counter()
-    predictor.proba(warm)
-    rate = len(warm) / max(time.perf_counter() - started, 1e-9)
+    rate = sentences_per_second(predictor, pool[:256])  # also the warm-up
     wanted = int(min(args.max_sentences, max(args.min_sentences, rate * args.seconds)))
     texts = (pool * (wanted // max(len(pool), 1) + 1))[:wanted]
-    rates = []
-    for _ in range(args.repeats):
-        started = time.perf_counter()
-        predictor.proba(texts)
-        rates.append(len(texts) / max(time.perf_counter() - started, 1e-9))
+    rates = [sentences_per_second(predictor, texts) for _ in range(args.repeats)]
     return {"sentences": len(texts), "rates": rates, "model_sentences_per_s": max(rates),
             "threads": _threads_in_use(predictor)}
 
