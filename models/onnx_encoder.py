@@ -6,7 +6,8 @@ unit sentence vectors. `quantize_int8` applies dynamic int8 quantisation with pe
 `OnnxSentenceEncoder` has the same `encode(texts) -> (n, dim) float32 unit vectors` contract as
 `SentenceEncoder`, but needs only `onnxruntime`, `tokenizers` and numpy at inference (no torch, no
 transformers: faster cold start), tokenises once, sorts by token count and pads each batch to its own
-longest sentence (no padding waste), and runs with one intra-op thread per available core.
+longest sentence (no padding waste), and runs one intra-op thread per available core, or as many as
+$SECTFRAMES_THREADS allows (see `models.encoder.inference_threads`).
 
 A packaged model carries the .onnx file and `tokenizer.json` as plain weight files (protobuf and JSON,
 no pickle).
@@ -22,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from models.encoder import available_cores, inference_threads
+from models.encoder import inference_threads
 
 log = logging.getLogger(__name__)
 RUNTIMES = ("torch", "onnx-int8", "onnx-fp32")
@@ -145,7 +146,8 @@ class OnnxSentenceEncoder:
         self.tokenizer.no_padding()
         self.tokenizer.enable_truncation(self.max_length)
         options = ort.SessionOptions()
-        options.intra_op_num_threads = threads or inference_threads()
+        # a model's own thread setting never exceeds this process's budget (a scoring worker's share)
+        options.intra_op_num_threads = min(threads, inference_threads()) if threads else inference_threads()
         options.inter_op_num_threads = 1
         options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
@@ -180,5 +182,5 @@ class OnnxSentenceEncoder:
         return out
 
 
-__all__ = ["OnnxSentenceEncoder", "RUNTIMES", "available_cores", "build", "check_runtime", "copy_encoder_files",
+__all__ = ["OnnxSentenceEncoder", "RUNTIMES", "build", "check_runtime", "copy_encoder_files",
            "export_onnx", "quantize_int8"]
