@@ -99,7 +99,8 @@ exit status:
 
 outputs beside OUTPUT (e.g. scores.parquet): scores.articles.parquet (one row per article),
 scores.errors.jsonl (one record per problem), scores.report.md and scores.frame_shares.png.
-While running, parts are written to OUTPUT.parts/; after a crash or kill, --resume continues there.
+While running, parts are written to OUTPUT.parts/; after a crash or kill, --resume continues there with
+the model version the run started with (a registry alias such as @champion is pinned when a run starts).
 """
 
 

@@ -49,6 +49,7 @@ class PartWriter:
     def __init__(self, folder: Path, suffix: str):
         self.folder, self.suffix = folder, suffix
         self.journal = folder / "journal.jsonl"
+        self.record_file = folder / "run.json"  # what the run was started with (its model), for --resume
         self.entries: list[dict] = []
 
     def start(self, resume: bool) -> set[str]:
@@ -60,9 +61,23 @@ class PartWriter:
         self.entries = self._read_journal()
         listed = {self._name(entry["part"], table) for entry in self.entries for table in entry["tables"]}
         for leftover in self.folder.iterdir():  # parts written but never journaled: a crash mid-part
-            if leftover.name != self.journal.name and leftover.name not in listed:
+            if leftover.name not in (self.journal.name, self.record_file.name) and leftover.name not in listed:
                 leftover.unlink()
         return {doc_id for entry in self.entries for doc_id in entry["ids"]}
+
+    def read_record(self) -> dict:
+        """What `write_record` stored when the run started ({} for a new run or one from an older version)."""
+        try:
+            return json.loads(self.record_file.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return {}
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"{self.record_file} is damaged ({exc}): pass --overwrite to start again") from exc
+
+    def write_record(self, record: dict) -> None:
+        tmp = self.record_file.with_name(f".{self.record_file.name}.tmp")
+        tmp.write_text(json.dumps(record, indent=1), encoding="utf-8")
+        _fsync_rename(tmp, self.record_file)
 
     def _read_journal(self) -> list[dict]:
         if not self.journal.exists():

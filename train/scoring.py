@@ -25,7 +25,7 @@ from models.predictor import OUTPUT_COLUMNS, UNITS
 from train.errors import ModelLoadError
 from train.ingest import DEFAULT_MAX_CHARS, Document, Problem, looks_english, read_documents
 from train.outputs import PartWriter, check_format, read_table, return_arrow_memory_promptly
-from train.workers import ModelPool, default_workers, fetch_model
+from train.workers import ModelPool, default_workers
 
 log = logging.getLogger(__name__)
 DEFAULT_MODEL = "models:/sectarian-frames@champion"
@@ -66,6 +66,7 @@ class ScoreSummary:
     errors: list[dict] = field(default_factory=list)
     warnings: list[dict] = field(default_factory=list)
     seconds: float = 0.0
+    model_used: str = ""  # the pinned model URI (a registry alias resolved to its version)
 
     @property
     def failed(self) -> bool:
@@ -144,12 +145,10 @@ def prepare_output(options: ScoreOptions) -> None:
 
 
 def load_model(model_uri: str):
-    import mlflow
-
     from train import tracking
 
     tracking.configure()
-    return mlflow.pyfunc.load_model(model_uri)
+    return tracking.load_pyfunc(model_uri)
 
 
 def run_scoring(options: ScoreOptions, model=None, progress: bool = True) -> ScoreSummary:
@@ -158,19 +157,18 @@ def run_scoring(options: ScoreOptions, model=None, progress: bool = True) -> Sco
     multiprocessing's spawn start method re-imports the main module in each worker."""
     prepare_output(options)
     return_arrow_memory_promptly()
-    with tempfile.TemporaryDirectory(prefix="sectframes-model-") as folder:
-        if model is None:  # a local copy for this process or the workers; a bad URI fails before any part exists
-            from train import tracking
-
-            tracking.configure()
-            model = fetch_model(options.model_uri, folder)
-        parts = PartWriter(options.work_folder, options.output.suffix.lower())
-        done = parts.start(resume=options.resume)
-        if done:
-            log.info("resuming: %d documents already done in %d parts", len(done), len(parts.entries))
-        started = time.perf_counter()
-        batches = _batches(read_documents(options.inputs, options.max_chars), options.batch_docs, done)
-        try:
+    parts = PartWriter(options.work_folder, options.output.suffix.lower())
+    done = parts.start(resume=options.resume)
+    try:
+        with tempfile.TemporaryDirectory(prefix="sectframes-model-") as folder:
+            used = ""  # a model object given by the caller
+            if model is None:  # one local copy for this process or the workers; a bad URI fails before any part
+                used = model_for_run(options, parts)
+                model = _download(used, options.model_uri, folder)
+            if done:
+                log.info("resuming: %d documents already done in %d parts", len(done), len(parts.entries))
+            started = time.perf_counter()
+            batches = _batches(read_documents(options.inputs, options.max_chars), options.batch_docs, done)
             with _progress(progress) as bar, _scored(batches, model, options) as scored:
                 task = bar.add_task("scoring", total=None, sentences=0)
                 for (docs, problems), (rows, summaries, more) in scored:
@@ -178,10 +176,57 @@ def run_scoring(options: ScoreOptions, model=None, progress: bool = True) -> Sco
                               "errors": pd.DataFrame(problems + more, columns=PROBLEM_COLUMNS)}
                     parts.write(tables, [d.id for d in docs] + [p["id"] for p in problems])
                     bar.update(task, advance=len(docs), sentences=bar.tasks[0].fields["sentences"] + len(rows))
-        except BaseException:
-            parts.discard_if_empty()
-            raise
-    return finish(options, parts, time.perf_counter() - started)
+    except BaseException:
+        parts.discard_if_empty()
+        raise
+    return finish(options, parts, time.perf_counter() - started, used)
+
+
+def model_for_run(options: ScoreOptions, parts: PartWriter) -> str:
+    """The exact model this run scores with: a registry alias is pinned to its version when the run starts
+    and recorded in the work folder, so a `--resume` continues with that version even if the alias has
+    moved since (a resumed output never mixes two models)."""
+    from train import tracking
+
+    tracking.configure()
+    recorded = parts.read_record().get("model") if options.resume else None
+    if recorded:
+        if recorded["requested"] != options.model_uri:
+            raise ValueError(f"{options.work_folder} was started with --model {recorded['requested']}: resume with "
+                             "that model, or pass --overwrite to start again with this one")
+        now = pinned_model(options.model_uri, quiet=True)
+        if now not in (None, recorded["pinned"]):
+            log.warning("%s now points to %s; this run continues with %s, the model it started with (pass "
+                        "--overwrite to rescore everything with the new one)", options.model_uri, now,
+                        recorded["pinned"])
+        return recorded["pinned"]
+    pinned = pinned_model(options.model_uri)
+    parts.write_record({"model": {"requested": options.model_uri, "pinned": pinned}})
+    if pinned != options.model_uri:
+        log.info("model %s is %s", options.model_uri, pinned)
+    return pinned
+
+
+def pinned_model(model_uri: str, quiet: bool = False) -> str | None:
+    """`tracking.pinned_model_uri` with a clear error (or None if `quiet`) for an unknown model or alias."""
+    from train import tracking
+
+    try:
+        return tracking.pinned_model_uri(model_uri)
+    except Exception as exc:  # unknown model or alias, unreachable store
+        if quiet:
+            return None
+        raise ModelLoadError(f"cannot find the model {model_uri}: {type(exc).__name__}: {exc}") from exc
+
+
+def _download(model_uri: str, requested: str, folder: str) -> str:
+    from train import tracking
+
+    try:
+        return tracking.download_model(model_uri, folder)
+    except Exception as exc:
+        shown = requested if model_uri == requested else f"{requested} ({model_uri})"
+        raise ModelLoadError(f"cannot fetch the model {shown}: {type(exc).__name__}: {exc}") from exc
 
 
 @contextlib.contextmanager
@@ -205,9 +250,9 @@ def _scored(batches, model, options: ScoreOptions):
     yield ((batch, score_batch(model, batch[0], options.unit)) for batch in batches)
 
 
-def finish(options: ScoreOptions, parts: PartWriter, seconds: float) -> ScoreSummary:
+def finish(options: ScoreOptions, parts: PartWriter, seconds: float, model_used: str = "") -> ScoreSummary:
     """Merge the parts into the final files, write the report, and remove the work folder."""
-    summary = ScoreSummary(seconds=seconds)
+    summary = ScoreSummary(seconds=seconds, model_used=model_used)
     summary.sentences = parts.merge("sentences", options.output, OUTPUT_COLUMNS)
     articles_path = options.companion("articles")
     summary.documents = parts.merge("articles", articles_path, SUMMARY_COLUMNS)
@@ -216,7 +261,8 @@ def finish(options: ScoreOptions, parts: PartWriter, seconds: float) -> ScoreSum
     problems = read_table(errors_path) if errors_path.stat().st_size else pd.DataFrame(columns=PROBLEM_COLUMNS)
     summary.errors = problems[problems["level"] == "error"].to_dict("records")
     summary.warnings = problems[problems["level"] == "warning"].to_dict("records")
-    write_report(options, summary, read_table(articles_path) if summary.documents else pd.DataFrame(columns=SUMMARY_COLUMNS))
+    articles = read_table(articles_path) if summary.documents else pd.DataFrame(columns=SUMMARY_COLUMNS)
+    write_report(options, summary, articles)
     for leftover in options.work_folder.iterdir():
         leftover.unlink()
     options.work_folder.rmdir()
@@ -232,7 +278,8 @@ def write_report(options: ScoreOptions, summary: ScoreSummary, articles: pd.Data
     plot = frame_shares(shares, options.companion("frame_shares", ".png"), f"{summary.documents} articles")
     dominant = articles["dominant_frame"].value_counts().to_dict() if len(articles) else {}
     lines = [f"# Frame report: {options.output.name}", "",
-             f"Model `{options.model_uri}`, unit `{options.unit}`. {summary.documents} documents scored, "
+             f"Model `{options.model_uri}`{_pinned_note(options, summary)}, unit `{options.unit}`. "
+             f"{summary.documents} documents scored, "
              f"{summary.sentences} sentence rows, {len(summary.errors)} documents not scored (errors), "
              f"{len(summary.warnings)} scored with a warning; {summary.seconds:.1f} s.", "",
              "| frame | share of prose sentences | articles where dominant |", "|---|---|---|"]
@@ -244,6 +291,11 @@ def write_report(options: ScoreOptions, summary: ScoreSummary, articles: pd.Data
     report = options.companion("report", ".md")
     report.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return report
+
+
+def _pinned_note(options: ScoreOptions, summary: ScoreSummary) -> str:
+    used = summary.model_used
+    return f" (`{used}`)" if used and used != options.model_uri else ""
 
 
 def _progress(enabled: bool):
@@ -263,6 +315,8 @@ def summary_lines(summary: ScoreSummary, options: ScoreOptions) -> list[str]:
     lines = [f"scored {summary.documents} documents ({summary.sentences} sentence rows) in {summary.seconds:.1f} s "
              f"-> {options.output}",
              f"article summary: {options.companion('articles')}; report: {options.companion('report', '.md')}"]
+    if summary.model_used and summary.model_used != options.model_uri:
+        lines.insert(1, f"model: {options.model_uri} = {summary.model_used}")
     for record in summary.errors:
         lines.append(f"error: {record['id']}: {record['reason']}")
     for record in summary.warnings:
@@ -273,4 +327,4 @@ def summary_lines(summary: ScoreSummary, options: ScoreOptions) -> list[str]:
     return lines
 
 
-__all__ = ["ScoreOptions", "ScoreSummary", "run_scoring", "summary_lines"]
+__all__ = ["ScoreOptions", "ScoreSummary", "model_for_run", "pinned_model", "run_scoring", "summary_lines"]

@@ -42,8 +42,8 @@ from models.predictor import OUTPUT_COLUMNS
 from models.segment import PROSE
 from train.ingest import Document, Problem, discover
 from train.outputs import PartWriter
-from train.scoring import (PROBLEM_COLUMNS, SUMMARY_COLUMNS, ScoreOptions, ScoreSummary, finish, prepare_output,
-                           summarize_article)
+from train.scoring import (PROBLEM_COLUMNS, SUMMARY_COLUMNS, ScoreOptions, ScoreSummary, finish, pinned_model,
+                           prepare_output, summarize_article)
 
 log = logging.getLogger(__name__)
 SPARK_SUFFIXES = (".parquet", ".jsonl")
@@ -74,11 +74,14 @@ def task_threads(master: str) -> int:
     return max(1, available_cores() // tasks)
 
 
+def task_thread_budget(master: str) -> str:
+    """$SECTFRAMES_THREADS for the tasks: the caller's own setting if any, else `task_threads(master)`."""
+    return os.environ.get(THREADS_VARIABLE) or str(task_threads(master))
+
+
 def _environment(master: str) -> None:
-    """What PySpark needs here, unless the caller set it: workers on this interpreter, a loopback driver,
-    a thread budget per task ($SECTFRAMES_THREADS, inherited by local Python workers)."""
+    """What PySpark needs here, unless the caller set it: workers on this interpreter, a loopback driver."""
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
-    os.environ.setdefault(THREADS_VARIABLE, str(task_threads(master)))
     if master.startswith("local"):  # on a cluster the driver must be reachable from the executors
         os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
     warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas")
@@ -100,7 +103,9 @@ def spark_session(master: str = "local[2]", app_name: str = "sectframes-score"):
              .config("spark.ui.enabled", "false")
              .config("spark.ui.showConsoleProgress", "false")
              .config("spark.sql.session.timeZone", "UTC")
-             .config(f"spark.executorEnv.{THREADS_VARIABLE}", os.environ[THREADS_VARIABLE])
+             # the model's thread budget in each task; Python workers get executorEnv in local mode too, and
+             # the driver's own environment is left alone (a later in-process scoring keeps all its cores)
+             .config(f"spark.executorEnv.{THREADS_VARIABLE}", task_thread_budget(master))
              # let adaptive execution size the persisted stages too (else 200 tiny tasks per stage)
              .config("spark.sql.optimizer.canChangeCachedPlanOutputPartitioning", "true")
              .getOrCreate())
@@ -335,7 +340,8 @@ def sentence_rows(spark, files: list[Path], options: ScoreOptions):
     return checked.mapInPandas(lambda batches: explode_sentences(batches, unit), ROWS_SCHEMA), problems
 
 
-def write_scored(spark, files: list[Path], options: ScoreOptions, folder: Path) -> tuple[list[dict], int]:
+def write_scored(spark, files: list[Path], options: ScoreOptions, folder: Path,
+                 model_uri: str) -> tuple[list[dict], int]:
     """Run the Spark job: scored rows in input order as Parquet in `folder`. Returns (file problems, rows).
 
     Both the split and the scored rows are persisted: without that, Spark would split every article
@@ -350,7 +356,7 @@ def write_scored(spark, files: list[Path], options: ScoreOptions, folder: Path) 
     rows = rows.persist(StorageLevel.MEMORY_AND_DISK)
     scored = None
     try:
-        scored = score_rows(spark, rows, options.model_uri).persist(StorageLevel.MEMORY_AND_DISK)
+        scored = score_rows(spark, rows, model_uri).persist(StorageLevel.MEMORY_AND_DISK)
         count = scored.count()
         rows.unpersist()
         (scored.orderBy(F.col("ordinal").asc(), F.col("sentence_index").asc_nulls_first())
@@ -430,7 +436,8 @@ def run_spark_scoring(options: ScoreOptions, master: str = "local[2]") -> ScoreS
     if importlib.util.find_spec("pyspark") is None:
         raise ValueError("--engine spark needs PySpark: run `make spark` (pip install -e '.[spark]')")
     tracking.configure()
-    result_type(options.model_uri)  # fail fast (exit 2) on a missing or foreign model, before Spark starts
+    model_uri = pinned_model(options.model_uri)  # one version for the whole job, even if the alias moves
+    result_type(model_uri)  # fail fast (exit 2) on a missing or foreign model, before Spark starts
     started = time.perf_counter()
     parts = PartWriter(options.work_folder, options.output.suffix.lower())
     parts.start(resume=False)
@@ -441,12 +448,12 @@ def run_spark_scoring(options: ScoreOptions, master: str = "local[2]") -> ScoreS
         if files:
             with spark_session(master) as spark:
                 _ship_packages(spark, scratch)
-                more, count = write_scored(spark, files, options, scratch / "rows")
+                more, count = write_scored(spark, files, options, scratch / "rows", model_uri)
             if more:
                 parts.write({"errors": pd.DataFrame(more, columns=PROBLEM_COLUMNS)}, [p["id"] for p in more])
             if count:
                 stream_back(scratch / "rows", parts)
-        return finish(options, parts, time.perf_counter() - started)
+        return finish(options, parts, time.perf_counter() - started, model_uri)
     except BaseException:
         shutil.rmtree(options.work_folder, ignore_errors=True)  # nothing to resume: a rerun starts afresh
         raise

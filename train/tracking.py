@@ -297,6 +297,34 @@ def log_figure(figure, artifact_file: str) -> None:
     mlflow.log_figure(figure, artifact_file)
 
 
+def pinned_model_uri(model_uri: str) -> str:
+    """`models:/name@alias` and `models:/name/latest` as the version they point at now
+    (`models:/name/7`), so that a long or resumed scoring job uses one model throughout even if the alias
+    moves meanwhile; every other URI (a version, runs:/, a path) is returned as given."""
+    from mlflow.tracking import MlflowClient
+
+    if not model_uri.startswith("models:/"):
+        return model_uri
+    reference = model_uri[len("models:/"):].rstrip("/")
+    if "@" in reference:
+        name, alias = reference.split("@", 1)
+        return f"models:/{name}/{MlflowClient().get_model_version_by_alias(name, alias).version}"
+    name, _, version_ = reference.rpartition("/")
+    if name and version_.lower() == "latest":
+        versions = MlflowClient().search_model_versions(f"name = '{name}'")
+        if versions:
+            return f"models:/{name}/{max(int(v.version) for v in versions)}"
+    return model_uri
+
+
+def download_model(model_uri: str, folder: str) -> str:
+    """A local copy of the model behind any MLflow model URI. An unknown model fails here, before anything
+    is scored or written."""
+    import mlflow
+
+    return mlflow.artifacts.download_artifacts(artifact_uri=model_uri, dst_path=folder)
+
+
 def load_pyfunc(model_uri: str):
     """The packaged predictor as MLflow serves it (for behavioural tests of a logged model)."""
     import mlflow

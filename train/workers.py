@@ -7,9 +7,8 @@ useful work (measured: 2 x 1 thread scores ~1.2x more sentences per second than 
 
 Batches go out in input order and results come back in that order, with at most two batches per
 worker in flight, so memory stays flat and the parts, `--resume` and the output order are exactly those
-of one process. Every worker loads the same local copy of the model (see `fetch_model`), so within
-one run a `models:/...@alias` that moves meanwhile cannot mix two versions (a `--resume` resolves the
-URI again). Workers die with the CLI, even when it is killed with SIGKILL (Linux).
+of one process. Every worker loads the same local copy of the model (downloaded once by the caller).
+Workers die with the CLI, even when it is killed with SIGKILL (Linux).
 """
 
 from __future__ import annotations
@@ -38,14 +37,6 @@ def default_workers() -> int:
 
 def threads_per_worker(workers: int) -> int:
     return max(1, available_cores() // max(1, workers))
-
-
-def fetch_model(model_uri: str, folder: str) -> str:
-    """A local copy of the model behind any MLflow model URI (a registry alias is resolved here, once).
-    An unknown model fails here, before anything is scored or written."""
-    import mlflow
-
-    return mlflow.artifacts.download_artifacts(artifact_uri=model_uri, dst_path=folder)
 
 
 def _die_with_parent() -> None:
@@ -128,4 +119,4 @@ class ModelPool:
             self._executor.shutdown(wait=True, cancel_futures=True)
 
 
-__all__ = ["ModelPool", "default_workers", "fetch_model", "threads_per_worker"]
+__all__ = ["ModelPool", "default_workers", "threads_per_worker"]

@@ -48,6 +48,21 @@ def test_onnx_encoder_matches_torch(torch_encoder, tmp_path, runtime, floor):
     else:
         assert (shuffled * got).sum(axis=1).min() > 0.98
     assert onnx.encode([]).shape == (0, 384)
+    small = OnnxSentenceEncoder(folder, batch_size=4, threads=1, max_batch_tokens=40).encode(SENTENCES)
+    assert (small * got).sum(axis=1).min() > (0.99999 if runtime == "onnx-fp32" else 0.98)
+
+
+def test_token_batches_cap_rows_and_padded_tokens():
+    from models.onnx_encoder import token_batches
+
+    lengths = np.array([5, 30, 8, 8, 12, 200, 9, 3])
+    order = np.argsort(lengths, kind="stable")
+    batches = list(token_batches(order, lengths, max_rows=4, max_tokens=40))
+    assert np.concatenate(batches).tolist() == order.tolist()  # every row once, in length order
+    for rows in batches:
+        assert len(rows) <= 4
+        assert len(rows) == 1 or len(rows) * lengths[rows].max() <= 40
+    assert [len(rows) for rows in batches] == [4, 2, 1, 1]  # 3,5,8,8 | 9,12 (9,12,30 is 90) | 30 | 200 alone
 
 
 def test_onnx_tokenizer_matches_transformers(torch_encoder, tmp_path):

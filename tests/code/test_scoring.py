@@ -176,3 +176,64 @@ def test_a_model_that_cannot_load_exits_2_and_leaves_no_work_folder(tmp_path, wo
     assert main(["score", str(source), "-o", str(output), "--model", str(broken), "-q", "--batch-docs", "1",
                  "--workers", workers]) == 2
     assert not output.exists() and not ScoreOptions([source], output).work_folder.exists()
+
+
+def test_a_resumed_run_keeps_the_model_version_it_started_with(mlflow_store, tmp_path, monkeypatch, caplog):
+    import logging
+
+    from mlflow.tracking import MlflowClient
+
+    import train.scoring as scoring
+    from tests.conftest import write_suite
+    from train import tracking
+    from train.config import load_config
+    from train.runner import run_suite
+
+    suite = load_config(write_suite(mlflow_store, families=("lexicon",)))
+    run_suite(suite), run_suite(suite)  # versions 1 and 2; a tie keeps the champion on version 1
+    assert tracking.pinned_model_uri("models:/sectarian-frames@champion") == "models:/sectarian-frames/1"
+    assert tracking.pinned_model_uri("models:/sectarian-frames/latest") == "models:/sectarian-frames/2"
+    assert tracking.pinned_model_uri("models:/sectarian-frames/2") == "models:/sectarian-frames/2"
+    assert tracking.pinned_model_uri(str(tmp_path)) == str(tmp_path)
+
+    loaded = scoring.load_model
+
+    def crash_after_two_batches(path):  # the first run dies part way, as a killed one would
+        model, calls = loaded(path), []
+
+        class Failing:
+            def predict(self, frame, params=None):
+                calls.append(1)
+                if len(calls) > 2:
+                    raise RuntimeError("simulated crash")
+                return model.predict(frame, params=params)
+        return Failing()
+
+    source, output = corpus(tmp_path, 6), tmp_path / "scores.jsonl"
+    options = ScoreOptions([source], output, batch_docs=1, workers=1)
+    monkeypatch.setattr(scoring, "load_model", crash_after_two_batches)
+    with pytest.raises(RuntimeError, match="simulated crash"):
+        run_scoring(options, progress=False)
+    monkeypatch.setattr(scoring, "load_model", loaded)
+
+    MlflowClient().set_registered_model_alias("sectarian-frames", "champion", "2")  # the alias moves meanwhile
+    caplog.set_level(logging.WARNING, logger="train.scoring")
+    options.resume = True
+    summary = run_scoring(options, progress=False)
+    assert summary.model_used == "models:/sectarian-frames/1"
+    assert "continues with models:/sectarian-frames/1" in caplog.text
+    assert "(`models:/sectarian-frames/1`)" in options.companion("report", ".md").read_text()
+    assert sorted(read_table(options.companion("articles"))["id"]) == [f"doc{i}" for i in range(6)]
+
+    # a resume with another --model is refused before anything is scored
+    options = ScoreOptions([source], tmp_path / "again.jsonl", batch_docs=1, workers=1)
+    monkeypatch.setattr(scoring, "load_model", crash_after_two_batches)
+    with pytest.raises(RuntimeError):
+        run_scoring(options, progress=False)
+    monkeypatch.setattr(scoring, "load_model", loaded)
+    other = ScoreOptions([source], options.output, model_uri="models:/sectarian-frames/2", batch_docs=1, workers=1,
+                         resume=True)
+    with pytest.raises(ValueError, match="was started with --model models:/sectarian-frames@champion"):
+        run_scoring(other, progress=False)
+    assert run_scoring(ScoreOptions([source], options.output, resume=True, batch_docs=1, workers=1),
+                       progress=False).model_used == "models:/sectarian-frames/2"

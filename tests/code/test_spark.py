@@ -146,3 +146,17 @@ def test_each_spark_task_gets_a_share_of_the_cores(monkeypatch):
     assert spark_engine.task_threads("local[*]") == 1 and spark_engine.task_threads("local[8]") == 1
     assert spark_engine.task_threads("local") == 4
     assert spark_engine.task_threads("spark://cluster:7077") == 1
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not spark_available(), reason="needs pyspark (pip install .[spark]) and Java")
+def test_spark_tasks_get_a_thread_budget_and_the_driver_keeps_its_own(monkeypatch):
+    from models.encoder import THREADS_VARIABLE
+    from train.spark_engine import spark_session, task_threads
+
+    monkeypatch.delenv(THREADS_VARIABLE, raising=False)
+    with spark_session("local[2]") as spark:
+        seen = spark.sparkContext.parallelize(range(2), 2).map(lambda _, name=THREADS_VARIABLE: os.environ.get(name))
+        seen = seen.collect()
+    assert seen == [str(task_threads("local[2]"))] * 2
+    assert THREADS_VARIABLE not in os.environ  # a later in-process scoring in this session keeps every core

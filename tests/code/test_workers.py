@@ -11,10 +11,13 @@ def _load_name(path: str) -> str:
     return f"model at {path}"
 
 
-def _double(model: str, item: int, offset: int) -> tuple[str, int]:
+def _double(model: str, item: int, offset: int) -> tuple[str, int, str, int]:
+    """Earlier items take longer, so a later one usually finishes first in the other worker."""
     import os
+    import time
 
-    return model, item * 2 + offset, os.environ[THREADS_VARIABLE]
+    time.sleep(0.05 * (12 - item) if item % 2 == 0 else 0.0)
+    return model, item * 2 + offset, os.environ[THREADS_VARIABLE], os.getpid()
 
 
 def _cannot_load(path: str):
@@ -27,6 +30,7 @@ def test_results_come_back_in_input_order_from_every_worker():
     assert [item for item, _ in results] == list(range(12))
     assert [result[:2] for _, result in results] == [("model at /m", 2 * i + 1) for i in range(12)]
     assert {result[2] for _, result in results} == {str(threads_per_worker(2))}
+    assert len({result[3] for _, result in results}) == 2  # both workers took items, out of order in time
 
 
 def test_a_worker_that_cannot_load_the_model_says_why():
