@@ -26,7 +26,7 @@ from train.errors import ModelLoadError, WorkerCrashed
 
 log = logging.getLogger(__name__)
 IN_FLIGHT_PER_WORKER = 2
-MAX_DEFAULT_WORKERS = 4  # each worker holds a model (~550 MB for an encoder): more by choice only
+MAX_DEFAULT_WORKERS = 4  # each worker holds a model (~375 MB for an encoder): more by choice only
 _WORKER: dict = {}
 
 
