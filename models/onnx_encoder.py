@@ -187,7 +187,6 @@ class OnnxSentenceEncoder:
         return out
 
 
-
 def token_batches(order: np.ndarray, lengths: np.ndarray, max_rows: int, max_tokens: int):
     """Consecutive slices of `order` (rows sorted by length) of at most `max_rows` rows and at most
     `max_tokens` padded tokens (rows x the longest row's length); a row longer than `max_tokens` goes alone.

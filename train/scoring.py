@@ -72,6 +72,10 @@ class ScoreSummary:
     def failed(self) -> bool:
         return bool(self.errors)
 
+    def pinned_version(self, requested: str) -> str:
+        """The version actually used when `requested` named it another way (an alias), else ""."""
+        return self.model_used if self.model_used and self.model_used != requested else ""
+
 
 def summarize_article(doc: Document, rows: pd.DataFrame, english: bool) -> dict:
     """Per article: sentence counts, share of prose sentences per frame, mean probability, dominant frame."""
@@ -277,8 +281,10 @@ def write_report(options: ScoreOptions, summary: ScoreSummary, articles: pd.Data
               for k in FRAME_KEYS}
     plot = frame_shares(shares, options.companion("frame_shares", ".png"), f"{summary.documents} articles")
     dominant = articles["dominant_frame"].value_counts().to_dict() if len(articles) else {}
+    pinned = summary.pinned_version(options.model_uri)
+    pinned_note = f" (`{pinned}`)" if pinned else ""
     lines = [f"# Frame report: {options.output.name}", "",
-             f"Model `{options.model_uri}`{_pinned_note(options, summary)}, unit `{options.unit}`. "
+             f"Model `{options.model_uri}`{pinned_note}, unit `{options.unit}`. "
              f"{summary.documents} documents scored, "
              f"{summary.sentences} sentence rows, {len(summary.errors)} documents not scored (errors), "
              f"{len(summary.warnings)} scored with a warning; {summary.seconds:.1f} s.", "",
@@ -291,11 +297,6 @@ def write_report(options: ScoreOptions, summary: ScoreSummary, articles: pd.Data
     report = options.companion("report", ".md")
     report.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return report
-
-
-def _pinned_note(options: ScoreOptions, summary: ScoreSummary) -> str:
-    used = summary.model_used
-    return f" (`{used}`)" if used and used != options.model_uri else ""
 
 
 def _progress(enabled: bool):
@@ -315,7 +316,7 @@ def summary_lines(summary: ScoreSummary, options: ScoreOptions) -> list[str]:
     lines = [f"scored {summary.documents} documents ({summary.sentences} sentence rows) in {summary.seconds:.1f} s "
              f"-> {options.output}",
              f"article summary: {options.companion('articles')}; report: {options.companion('report', '.md')}"]
-    if summary.model_used and summary.model_used != options.model_uri:
+    if summary.pinned_version(options.model_uri):
         lines.insert(1, f"model: {options.model_uri} = {summary.model_used}")
     for record in summary.errors:
         lines.append(f"error: {record['id']}: {record['reason']}")
