@@ -30,7 +30,7 @@ def _terminate(signum, frame) -> None:
 
 
 def cmd_data(args: argparse.Namespace) -> int:
-    from train.card import corpus_card, render_card
+    from train.corpus.card import corpus_card, render_card
 
     if args.json:
         import json
@@ -43,8 +43,8 @@ def cmd_data(args: argparse.Namespace) -> int:
 
 def cmd_build_gold(args: argparse.Namespace) -> int:
     from train import paths
-    from train.annotate import build_authored, build_gold, write_jsonl
-    from train.data import load_articles, load_authored, load_gold
+    from train.corpus.gold import build_authored, build_gold, write_jsonl
+    from train.corpus.records import load_articles, load_authored, load_gold
 
     passes = paths.ANNOTATIONS / "passes"
     records = build_gold(load_articles(), passes / "seed_pass_a.jsonl", passes / "seed_pass_b.jsonl",
@@ -62,9 +62,9 @@ def cmd_build_gold(args: argparse.Namespace) -> int:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    from train.config import load_config
+    from train.experiments.config import load_config
     from train.console import wide_console
-    from train.runner import decisions_text, outcome_table, run_suite
+    from train.experiments.suite import decisions_text, outcome_table, run_suite
 
     suite = load_config(args.config)
     started = time.perf_counter()
@@ -78,13 +78,13 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    from train.compare import compare
+    from train.evaluation.compare import compare
 
     return compare(args.experiment, args.limit)
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    from train.evaluation import evaluate_model
+    from train.evaluation.report import evaluate_model
 
     evaluate_model(args.model, Path(args.output))
     return 0
@@ -105,12 +105,12 @@ the model version the run started with (a registry alias such as @champion is pi
 
 
 def cmd_score(args: argparse.Namespace) -> int:
-    from train.scoring import ScoreOptions, run_scoring, summary_lines
+    from train.scoring.batch import ScoreOptions, run_scoring, summary_lines
 
     options = ScoreOptions([Path(p) for p in args.inputs], Path(args.output), args.model, args.unit,
                            args.resume, args.overwrite, args.max_chars, args.batch_docs, args.workers)
     if args.engine == "spark":
-        from train.spark_engine import run_spark_scoring
+        from train.scoring.spark_engine import run_spark_scoring
 
         summary = run_spark_scoring(options, master=args.master)
     else:
@@ -121,7 +121,7 @@ def cmd_score(args: argparse.Namespace) -> int:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    from train.bench import run_bench
+    from train.bench.run import run_bench
 
     return run_bench(args)
 

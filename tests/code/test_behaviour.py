@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from models.frames import FRAME_KEYS
-from train import behaviour as bh
+from train.evaluation import behaviour as bh
 
 
 def rule_model(rules: dict[str, str], calls: list | None = None):

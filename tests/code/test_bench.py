@@ -7,15 +7,15 @@ import mlflow
 import pytest
 
 from tests.conftest import write_suite
-from train import bench
-from train.config import load_config
-from train.runner import run_suite
+from train.bench import corpus, run, samplers
+from train.experiments.config import load_config
+from train.experiments.suite import run_suite
 
 
 def test_synthetic_corpus_is_deterministic_and_made_of_our_sentences(tmp_path):
-    sentences = bench.source_sentences()
-    first = bench.write_corpus(sentences, 12, tmp_path / "a.jsonl", seed=5)
-    bench.write_corpus(sentences, 12, tmp_path / "b.jsonl", seed=5)
+    sentences = corpus.source_sentences()
+    first = corpus.write_corpus(sentences, 12, tmp_path / "a.jsonl", seed=5)
+    corpus.write_corpus(sentences, 12, tmp_path / "b.jsonl", seed=5)
     assert (tmp_path / "a.jsonl").read_bytes() == (tmp_path / "b.jsonl").read_bytes()
     rows = [json.loads(line) for line in (tmp_path / "a.jsonl").read_text(encoding="utf-8").splitlines()]
     assert len(rows) == 12 == first["articles"] and len({r["id"] for r in rows}) == 12
@@ -28,9 +28,9 @@ def test_synthetic_corpus_is_deterministic_and_made_of_our_sentences(tmp_path):
 
 
 def test_sizes_are_parsed_and_checked():
-    assert bench.parse_sizes("10000, 1000") == [1000, 10000]
+    assert run.parse_sizes("10000, 1000") == [1000, 10000]
     with pytest.raises(ValueError):
-        bench.parse_sizes("0,10")
+        run.parse_sizes("0,10")
 
 
 def test_bench_writes_the_report_shape(mlflow_store):
@@ -39,7 +39,7 @@ def test_bench_writes_the_report_shape(mlflow_store):
     output = mlflow_store / "reports" / "bench.json"
     args = argparse.Namespace(sizes="20,40", output=str(output), champion="models:/sectarian-frames@champion",
                               cold_repeats=1, model_seconds=0.2, repeats=1)
-    assert bench.run_bench(args) == 0
+    assert run.run_bench(args) == 0
     report = json.loads(output.read_text(encoding="utf-8"))
     assert report["champion"] == "tfidf-quick"
     assert set(report["models"]) == {"tfidf-quick"} and {"machine", "models", "champion"} <= set(report)
@@ -59,8 +59,8 @@ def test_peak_memory_counts_the_processes_the_scorer_starts():
     import subprocess
     import sys
 
-    alone = bench.peak_rss_mb()
-    with bench.ProcessTreeMemory(every=0.05) as memory:
+    alone = samplers.peak_rss_mb()
+    with samplers.ProcessTreeMemory(every=0.05) as memory:
         child = subprocess.Popen([sys.executable, "-c", "import time; block = bytearray(300 * 2**20); time.sleep(1.0)"])
         assert child.wait() == 0
     assert memory._peaks.get(child.pid, 0) >= 300  # other children of this test process may be counted too

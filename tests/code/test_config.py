@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from train.config import load_config
+from train.experiments.config import load_config
 from train.errors import ConfigError
 from train.paths import CONFIGS
 

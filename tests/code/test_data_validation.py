@@ -3,8 +3,8 @@ from pathlib import Path
 
 import pytest
 
-from train.agreement import pass_agreement
-from train.data import GOLD_FIELDS, data_digest, load_gold, validate_annotations
+from train.corpus.agreement import pass_agreement
+from train.corpus.records import GOLD_FIELDS, data_digest, load_gold, validate_annotations
 from train.errors import DataError
 
 ARTICLE = "Title line\n\nThe army fled the city. Residents were trapped.\n"

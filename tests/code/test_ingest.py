@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from train.ingest import Document, Problem, html_to_text, looks_english, read_documents
+from train.scoring.ingest import Document, Problem, html_to_text, looks_english, read_documents
 
 ARTICLE = "The army abandoned the city. Thousands of families fled on foot."
 

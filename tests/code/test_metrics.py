@@ -1,6 +1,6 @@
 import numpy as np
 
-from train import metrics
+from train.experiments import metrics
 
 
 def test_thresholds_separate_a_separable_frame():

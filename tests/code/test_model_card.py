@@ -13,12 +13,13 @@ from mlflow.tracking import MlflowClient
 
 from models.frames import FRAME_KEYS
 from tests.conftest import write_suite
-from train import evaluation, tracking
-from train.behaviour import run_behaviour
-from train.config import load_config
-from train.evaluation import _matrices, error_analysis, evaluate_model
-from train.model_card import CardInputs, frame_f1_intervals, render_model_card
-from train.runner import run_suite
+from train import tracking
+from train.evaluation import report as evaluation
+from train.evaluation.behaviour import run_behaviour
+from train.experiments.config import load_config
+from train.evaluation.report import _matrices, error_analysis, evaluate_model
+from train.evaluation.model_card import CardInputs, frame_f1_intervals, render_model_card
+from train.experiments.suite import run_suite
 
 
 def test_frame_intervals_are_ordered_and_exact_for_perfect_predictions():

@@ -10,8 +10,8 @@ import pytest
 
 from tests.conftest import ISOLATED_LOADER, REPO, write_suite
 from train import tracking
-from train.config import load_config
-from train.runner import run_suite
+from train.experiments.config import load_config
+from train.experiments.suite import run_suite
 
 
 @pytest.mark.slow

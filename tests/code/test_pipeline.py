@@ -1,7 +1,7 @@
 import numpy as np
 
-from train.config import load_config
-from train.pipeline import Corpus, cross_validate, summarize
+from train.experiments.config import load_config
+from train.experiments.crossval import Corpus, cross_validate, summarize
 
 
 def tiny_corpus() -> Corpus:
@@ -24,7 +24,7 @@ def config(tmp_path, authored=True):
 
 
 def test_every_article_is_a_test_fold_and_extra_rows_only_train(tmp_path, monkeypatch):
-    import train.pipeline as pipeline
+    import train.experiments.crossval as pipeline
 
     fits = []
     real = pipeline.fit_with_thresholds

@@ -10,8 +10,8 @@ import pytest
 from models.families.lexicon import LexiconFamily
 from models.frames import FRAME_KEYS
 from models.predictor import OUTPUT_COLUMNS, FramePredictor, save_model
-from train.outputs import PartWriter, read_table
-from train.scoring import SUMMARY_COLUMNS, ScoreOptions, run_scoring
+from train.scoring.outputs import PartWriter, read_table
+from train.scoring.batch import SUMMARY_COLUMNS, ScoreOptions, run_scoring
 
 ARTICLES = [
     "Militias of one sect attacked the other sect's mosques in revenge.\n\nBy [A. Writer](#)",
@@ -128,8 +128,8 @@ def test_sentence_unit_scores_rows_as_given(tmp_path, model_dir):
 def test_cli_exit_status_and_output(mlflow_store, tmp_path):
     from tests.conftest import write_suite
     from train.cli import main
-    from train.config import load_config
-    from train.runner import run_suite
+    from train.experiments.config import load_config
+    from train.experiments.suite import run_suite
 
     run_suite(load_config(write_suite(mlflow_store, families=("lexicon",))))
     good = tmp_path / "good.jsonl"
@@ -145,13 +145,13 @@ def test_worker_processes_write_what_one_process_writes(mlflow_store, tmp_path, 
 
     from tests.conftest import write_suite
     from train.cli import main
-    from train.config import load_config
-    from train.runner import run_suite
+    from train.experiments.config import load_config
+    from train.experiments.suite import run_suite
 
     run_suite(load_config(write_suite(mlflow_store, families=("lexicon",))))
     source = corpus(tmp_path, 9)  # nine batches of one document (and one broken line): enough for workers
     outputs = {}
-    caplog.set_level(logging.INFO, logger="train.workers")
+    caplog.set_level(logging.INFO, logger="train.scoring.workers")
     for workers in ("1", "2"):
         output = tmp_path / f"workers{workers}" / "scores.parquet"
         assert main(["score", str(source), "-o", str(output), "-q", "--batch-docs", "1", "--workers", workers]) == 1
@@ -183,11 +183,11 @@ def test_a_resumed_run_keeps_the_model_version_it_started_with(mlflow_store, tmp
 
     from mlflow.tracking import MlflowClient
 
-    import train.scoring as scoring
+    import train.scoring.batch as scoring
     from tests.conftest import write_suite
     from train import tracking
-    from train.config import load_config
-    from train.runner import run_suite
+    from train.experiments.config import load_config
+    from train.experiments.suite import run_suite
 
     suite = load_config(write_suite(mlflow_store, families=("lexicon",)))
     run_suite(suite), run_suite(suite)  # versions 1 and 2; a tie keeps the champion on version 1
@@ -217,7 +217,7 @@ def test_a_resumed_run_keeps_the_model_version_it_started_with(mlflow_store, tmp
     monkeypatch.setattr(scoring, "load_model", loaded)
 
     MlflowClient().set_registered_model_alias("sectarian-frames", "champion", "2")  # the alias moves meanwhile
-    caplog.set_level(logging.WARNING, logger="train.scoring")
+    caplog.set_level(logging.WARNING, logger="train.scoring.batch")
     options.resume = True
     summary = run_scoring(options, progress=False)
     assert summary.model_used == "models:/sectarian-frames/1"

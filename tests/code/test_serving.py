@@ -95,8 +95,8 @@ def wait_until_ready(url: str, server: subprocess.Popen, log_path) -> None:
 def served(tmp_path_factory):
     """(url, tracking URI) of the champion served by `mlflow models serve` from a throwaway store."""
     from train import paths
-    from train.config import load_config
-    from train.runner import run_suite
+    from train.experiments.config import load_config
+    from train.experiments.suite import run_suite
 
     root = tmp_path_factory.mktemp("serving")
     tracking_uri = f"sqlite:///{root / 'mlflow.db'}"

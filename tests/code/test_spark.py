@@ -15,8 +15,8 @@ import pytest
 from models.frames import FRAME_KEYS
 from models.predictor import OUTPUT_COLUMNS
 from tests.conftest import write_suite
-from train.outputs import read_table
-from train.scoring import SUMMARY_COLUMNS, ScoreOptions, run_scoring
+from train.scoring.outputs import read_table
+from train.scoring.batch import SUMMARY_COLUMNS, ScoreOptions, run_scoring
 
 PROBA = [f"p_{k}" for k in FRAME_KEYS]
 ARTICLES = {
@@ -91,7 +91,7 @@ def options_files(options: ScoreOptions) -> bool:
 
 
 def test_the_spark_engine_refuses_other_input_types_before_starting_spark(tmp_path):
-    from train.spark_engine import run_spark_scoring
+    from train.scoring.spark_engine import run_spark_scoring
 
     (tmp_path / "in.csv").write_text("id,text\na,The army left.\n", encoding="utf-8")
     with pytest.raises(ValueError, match=r"reads only \.parquet and \.jsonl.*in\.csv.*--engine local"):
@@ -103,9 +103,9 @@ def test_the_spark_engine_refuses_other_input_types_before_starting_spark(tmp_pa
 @pytest.mark.skipif(not spark_available(), reason="needs pyspark (pip install .[spark]) and Java")
 def test_spark_engine_matches_the_local_engine_row_for_row(mlflow_store):
     from train.cli import main
-    from train.config import load_config
-    from train.runner import run_suite
-    from train.spark_engine import run_spark_scoring
+    from train.experiments.config import load_config
+    from train.experiments.suite import run_suite
+    from train.scoring.spark_engine import run_spark_scoring
 
     outcomes = run_suite(load_config(write_suite(mlflow_store, families=("tfidf",))))
     assert outcomes[0].status == "FINISHED"
@@ -139,7 +139,7 @@ def test_spark_engine_matches_the_local_engine_row_for_row(mlflow_store):
 
 
 def test_each_spark_task_gets_a_share_of_the_cores(monkeypatch):
-    from train import spark_engine
+    from train.scoring import spark_session as spark_engine
 
     monkeypatch.setattr(spark_engine, "available_cores", lambda: 4)
     assert spark_engine.task_threads("local[2]") == 2
@@ -152,7 +152,7 @@ def test_each_spark_task_gets_a_share_of_the_cores(monkeypatch):
 @pytest.mark.skipif(not spark_available(), reason="needs pyspark (pip install .[spark]) and Java")
 def test_spark_tasks_get_a_thread_budget_and_the_driver_keeps_its_own(monkeypatch):
     from models.encoder import THREADS_VARIABLE
-    from train.spark_engine import spark_session, task_threads
+    from train.scoring.spark_session import spark_session, task_threads
 
     monkeypatch.delenv(THREADS_VARIABLE, raising=False)
     with spark_session("local[2]") as spark:

@@ -8,9 +8,9 @@ from mlflow.tracking import MlflowClient
 
 from tests.conftest import load_in_fresh_process, write_suite
 from train import tracking
-from train.config import load_config
+from train.experiments.config import load_config
 from train.errors import DataError
-from train.runner import run_suite
+from train.experiments.suite import run_suite
 
 
 def runs_by_status(experiment: str) -> dict[str, int]:
@@ -52,7 +52,7 @@ def test_same_config_and_seed_give_the_same_metrics_and_no_promotion_on_a_tie(ml
 
 
 def test_a_crash_mid_run_ends_failed_and_leaves_the_champion_alone(mlflow_store, monkeypatch):
-    import train.runner as runner
+    import train.experiments.suite as runner
 
     suite = load_config(write_suite(mlflow_store, families=("lexicon",)))
     good = run_suite(suite)[0]
@@ -71,7 +71,7 @@ def test_a_crash_mid_run_ends_failed_and_leaves_the_champion_alone(mlflow_store,
 
 
 def test_an_interrupt_ends_the_run_failed_and_propagates(mlflow_store, monkeypatch):
-    import train.runner as runner
+    import train.experiments.suite as runner
 
     def interrupt(*args, **kwargs):
         raise KeyboardInterrupt

@@ -12,8 +12,8 @@ import pytest
 
 from tests.conftest import load_in_fresh_process, write_suite
 from train import tracking
-from train.config import load_config
-from train.runner import run_suite
+from train.experiments.config import load_config
+from train.experiments.suite import run_suite
 
 
 def free_port() -> int:

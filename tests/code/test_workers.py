@@ -4,7 +4,7 @@ they live at module level)."""
 import pytest
 
 from models.encoder import THREADS_VARIABLE, inference_threads
-from train.workers import ModelPool, threads_per_worker
+from train.scoring.workers import ModelPool, threads_per_worker
 
 
 def _load_name(path: str) -> str:
@@ -87,13 +87,13 @@ def test_workers_die_with_a_parent_killed_by_sigkill(tmp_path):
     import time
 
     from train import paths
-    from train.bench import _child_pids
+    from train.bench.samplers import _child_pids
 
     script = tmp_path / "parent.py"
     script.write_text(f"""import sys
 sys.path.insert(0, {str(paths.ROOT)!r})
 from tests.code.test_workers import _load_name, _sleep
-from train.workers import ModelPool
+from train.scoring.workers import ModelPool
 if __name__ == "__main__":
     with ModelPool("/m", 2, _load_name, _sleep) as pool:
         for _ in pool.map(range(1000), 0):

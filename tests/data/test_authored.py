@@ -5,8 +5,8 @@ from collections import Counter
 
 from models.frames import FRAME_KEYS
 from train import paths
-from train.annotate import build_authored
-from train.data import load_articles, load_authored, read_jsonl
+from train.corpus.gold import build_authored
+from train.corpus.records import load_articles, load_authored, read_jsonl
 
 PASSES = paths.ANNOTATIONS / "passes"
 

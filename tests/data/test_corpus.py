@@ -10,8 +10,8 @@ import pytest
 from models.frames import FRAME_KEYS
 from models.segment import PROSE, split_sentences
 from train import paths
-from train.annotate import build_gold, read_labels
-from train.data import load_articles, load_gold, read_jsonl
+from train.corpus.gold import build_gold, read_labels
+from train.corpus.records import load_articles, load_gold, read_jsonl
 
 SHARED_SEEDS = paths.ROOT.parent / "shared" / "seeds"
 
@@ -67,7 +67,7 @@ def test_adjudication_only_names_known_sentences():
 
 
 def test_gold_loads_through_hugging_face_datasets():
-    from train.data import load_gold_dataset
+    from train.corpus.records import load_gold_dataset
 
     dataset = load_gold_dataset()
     assert dataset.num_rows == len(load_gold())

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from train import behaviour as bh
+from train.evaluation import behaviour as bh
 from train import paths, tracking
 
 log = logging.getLogger(__name__)

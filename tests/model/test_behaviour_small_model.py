@@ -13,10 +13,10 @@ import logging
 import pytest
 
 from models.predictor import FramePredictor
-from train import behaviour as bh
-from train.config import load_config
-from train.data import load_authored, load_gold
-from train.pipeline import Corpus, refit
+from train.evaluation import behaviour as bh
+from train.experiments.config import load_config
+from train.corpus.records import load_authored, load_gold
+from train.experiments.crossval import Corpus, refit
 
 log = logging.getLogger(__name__)
 

@@ -15,10 +15,10 @@ from models.families.embedding import memoised_embeddings
 from models.frames import FRAME_KEYS
 from models.predictor import FramePredictor, save_model, sentences_per_second
 from train import paths, tracking
-from train.artifacts import write_run_artifacts
-from train.config import ExperimentConfig, SuiteConfig
-from train.data import data_digest, load_authored, load_gold
-from train.pipeline import Corpus, cross_validate, refit, summarize
+from train.experiments.artifacts import write_run_artifacts
+from train.experiments.config import ExperimentConfig, SuiteConfig
+from train.corpus.records import data_digest, load_authored, load_gold
+from train.experiments.crossval import Corpus, cross_validate, refit, summarize
 
 log = logging.getLogger(__name__)
 INPUT_EXAMPLE = pd.DataFrame({

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from models.frames import validate_labels
 from models.segment import PROSE, split_sentences
-from train.data import Article, read_jsonl
+from train.corpus.records import Article, read_jsonl
 from train.errors import DataError
 
 

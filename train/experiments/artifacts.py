@@ -9,7 +9,8 @@ import numpy as np
 import pandas as pd
 
 from models.frames import FRAME_KEYS
-from train import metrics, plots
+from train import plots
+from train.experiments import metrics
 
 
 def oof_table(ids, groups, texts, Y: np.ndarray, P: np.ndarray, D: np.ndarray) -> pd.DataFrame:

@@ -2,7 +2,7 @@
 does (with intervals), how it behaves on our behavioural suite and where it is known to fail.
 
 Every number comes from somewhere real: the training run's metrics in MLflow, the out-of-fold predictions
-`make evaluate` reads, the data files, and `train.behaviour`. Nothing here talks to MLflow itself.
+`make evaluate` reads, the data files, and `train.evaluation.behaviour`. Nothing here talks to MLflow itself.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from models.frames import FRAME_KEYS
-from train import behaviour as bh
+from train.evaluation import behaviour as bh
 
 log = logging.getLogger(__name__)
 CARD_NAME = "model_card.md"
@@ -133,7 +133,7 @@ def _metric(run: dict, name: str, fallback: float | None = None) -> float | None
 
 
 def _figures(c: CardInputs) -> list[str]:
-    from train import metrics
+    from train.experiments import metrics
 
     frame_ci = frame_f1_intervals(c.Y, c.D)
     per_frame = metrics.per_frame(c.Y, c.table[[f"p_{k}" for k in FRAME_KEYS]].to_numpy(float), c.D)

@@ -16,9 +16,9 @@ import numpy as np
 
 from models.families import family_class
 from models.segment import normalize
-from train import metrics
-from train.config import ExperimentConfig
-from train.data import label_matrix
+from train.experiments import metrics
+from train.experiments.config import ExperimentConfig
+from train.corpus.records import label_matrix
 
 log = logging.getLogger(__name__)
 

@@ -1,10 +1,10 @@
 """`sectframes score --engine spark`: the packaged predictor over Parquet/JSONL input with PySpark.
 
-Same model, same rows, same files as the local engine (`train.scoring`), scaled out with Spark:
+Same model, same rows, same files as the local engine (`train.scoring.batch`), scaled out with Spark:
 
 1. Spark reads every input file (Parquet, or JSON Lines through `spark.read.json`), each row tagged with
    an ordinal (file number, row number) so the output keeps the input order.
-2. A `mapInPandas` checks each document exactly as the local engine does (`train.ingest._row_document`:
+2. A `mapInPandas` checks each document exactly as the local engine does (`train.scoring.ingest._row_document`:
    missing or empty text, --max-chars, ids), then duplicate ids become problems (first one wins).
 3. A second `mapInPandas` splits articles into sentences with `models.segment.split_sentences`
    (unit=article) or keeps each row as one sentence (unit=sentence), flagging non-English documents.
@@ -12,7 +12,7 @@ Same model, same rows, same files as the local engine (`train.scoring`), scaled 
    returns one row per input row; furniture keeps NaN probabilities and no frame, as in
    `models.predictor`. Everything is sorted by (ordinal, sentence_index) into a temporary Parquet folder.
 5. The driver streams that folder back with pyarrow in batches, writes crash-safe parts and merges them
-   with `train.scoring.finish`: the output, the article summary, the errors file and the report appear
+   with `train.scoring.batch.finish`: the output, the article summary, the errors file and the report appear
    only by atomic renames, in the same format and columns as the local engine.
 
 Local mode (`--master local[2]`) needs nothing but the virtual environment; on a cluster the executors
@@ -21,204 +21,35 @@ need the project's requirements installed (the `models` and `train` packages are
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
-import os
-import re
 import shutil
-import sys
 import tempfile
 import time
-import warnings
-import zipfile
 from pathlib import Path
 
 import pandas as pd
 
-from models.encoder import THREADS_VARIABLE, available_cores
 from models.frames import FRAME_KEYS
 from models.predictor import OUTPUT_COLUMNS
 from models.segment import PROSE
-from train.ingest import Document, Problem, discover
-from train.outputs import PartWriter
-from train.scoring import (PROBLEM_COLUMNS, SUMMARY_COLUMNS, ScoreOptions, ScoreSummary, finish, pinned_model,
-                           prepare_output, summarize_article)
+from train.scoring.ingest import Document
+from train.scoring.outputs import PartWriter
+from train.scoring.batch import (PROBLEM_COLUMNS, SUMMARY_COLUMNS, ScoreOptions, ScoreSummary, finish, pinned_model,
+                                 prepare_output, summarize_article)
+from train.scoring.spark_inputs import SPARK_SUFFIXES, _input_files, _raw_documents
+from train.scoring.spark_session import _ship_packages, spark_session
 
 log = logging.getLogger(__name__)
-SPARK_SUFFIXES = (".parquet", ".jsonl")
 PROBA_COLUMNS = [f"p_{k}" for k in FRAME_KEYS]
-FILE_STRIDE = 1 << 40  # ordinal = file number * FILE_STRIDE + row number within the file
 STREAM_ROWS = 20_000  # rows per batch when the driver reads the Spark output back
 
-RAW_SCHEMA = "ordinal long, source string, where_ string, raw_id string, text string, corrupt string"
 CHECKED_SCHEMA = "ordinal long, id string, source string, text string, level string, reason string"
 ROWS_SCHEMA = ("ordinal long, id string, source string, english boolean, level string, reason string, "
                "sentence_index long, start long, end long, kind string, text string")
 NO_SENTENCES = "no sentences found in the text"
 ROW_COLUMNS = ["ordinal", "id", "source", "english", "level", "reason", "sentence_index", "start", "end", "kind",
                "text"]
-
-
-# ---------------------------------------------------------------------------------------------- session
-def task_threads(master: str) -> int:
-    """Threads for the model in each Spark task. Spark already runs one task per core, so a model that
-    took every core in every task would oversubscribe them: local[N] gives each of its N tasks an equal
-    share, a cluster (one core per task by default) one thread."""
-    if master == "local":
-        return available_cores()
-    match = re.fullmatch(r"local\[(\d+|\*)(?:,\s*\d+)?\]", master)
-    if not match:
-        return 1
-    tasks = available_cores() if match.group(1) == "*" else max(1, int(match.group(1)))
-    return max(1, available_cores() // tasks)
-
-
-def task_thread_budget(master: str) -> str:
-    """$SECTFRAMES_THREADS for the tasks: the caller's own setting if any, else `task_threads(master)`."""
-    return os.environ.get(THREADS_VARIABLE) or str(task_threads(master))
-
-
-def _environment(master: str) -> None:
-    """What PySpark needs here, unless the caller set it: workers on this interpreter, a loopback driver."""
-    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
-    if master.startswith("local"):  # on a cluster the driver must be reachable from the executors
-        os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
-    warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas")
-
-
-@contextlib.contextmanager
-def spark_session(master: str = "local[2]", app_name: str = "sectframes-score"):
-    """The active SparkSession if there is one (left running), else a new one stopped on exit."""
-    _environment(master)
-    from pyspark.sql import SparkSession
-
-    active = SparkSession.getActiveSession()
-    if active is not None:
-        if active.conf.get("spark.master") != master:
-            log.info("using the active Spark session (master %s), not %s", active.conf.get("spark.master"), master)
-        yield active
-        return
-    spark = (SparkSession.builder.master(master).appName(app_name)
-             .config("spark.ui.enabled", "false")
-             .config("spark.ui.showConsoleProgress", "false")
-             .config("spark.sql.session.timeZone", "UTC")
-             # the model's thread budget in each task; Python workers get executorEnv in local mode too, and
-             # the driver's own environment is left alone (a later in-process scoring keeps all its cores)
-             .config(f"spark.executorEnv.{THREADS_VARIABLE}", task_thread_budget(master))
-             # let adaptive execution size the persisted stages too (else 200 tiny tasks per stage)
-             .config("spark.sql.optimizer.canChangeCachedPlanOutputPartitioning", "true")
-             .getOrCreate())
-    spark.sparkContext.setLogLevel("WARN")
-    try:
-        yield spark
-    finally:
-        spark.stop()
-
-
-def _ship_packages(spark, folder: Path) -> None:
-    """On a cluster, executors import `models` and `train` (our mapInPandas steps) from a zip."""
-    if spark.conf.get("spark.master").startswith("local"):
-        return
-    import models
-    import train
-
-    archive = folder / "sectframes-packages.zip"
-    with zipfile.ZipFile(archive, "w") as zf:
-        for package in (models, train):
-            root = Path(package.__file__).resolve().parent
-            for path in root.rglob("*.py"):
-                zf.write(path, path.relative_to(root.parent).as_posix())
-    spark.sparkContext.addPyFile(str(archive))
-
-
-# ---------------------------------------------------------------------------------------------- inputs
-def _input_files(inputs: list[Path]) -> tuple[list[Path], list[dict]]:
-    """Files Spark will read, and problems for paths that do not exist (as the local engine reports them).
-
-    Anything that is not Parquet or JSON Lines is refused with a clear error before Spark starts.
-    """
-    files, problems, refused = [], [], []
-    for item in discover(inputs):
-        if isinstance(item, Problem):
-            if item.reason.startswith("unsupported file type"):
-                refused.append(item.id)
-            else:
-                problems.append(_record(item))
-        elif item.suffix.lower() in SPARK_SUFFIXES:
-            files.append(item)
-        else:
-            refused.append(str(item))
-    if refused:
-        shown = ", ".join(refused[:5]) + (f" and {len(refused) - 5} more" if len(refused) > 5 else "")
-        raise ValueError(f"--engine spark reads only {' and '.join(SPARK_SUFFIXES)} files (with a 'text' column and "
-                         f"an optional 'id'); not: {shown}. Use --engine local for text, HTML and CSV inputs.")
-    return files, problems
-
-
-def _record(problem: Problem) -> dict:
-    return {"id": problem.id, "source": problem.source, "level": problem.level, "reason": problem.reason}
-
-
-def _parquet_problem(path: Path) -> Problem | None:
-    """The local engine's file-level checks for a Parquet file (read from its footer only)."""
-    import pyarrow.parquet as pq
-
-    try:
-        names = pq.ParquetFile(path).schema_arrow.names
-    except Exception as exc:  # noqa: BLE001 - pyarrow raises several types for a bad file
-        return Problem(str(path), str(path), f"unreadable Parquet ({exc.__class__.__name__}: {str(exc)[:200]})")
-    if "text" not in names:
-        return Problem(str(path), str(path), f"Parquet file has no 'text' column (columns: {names})")
-    return None
-
-
-def _read_parquet(spark, path: Path, number: int):
-    from pyspark.sql import functions as F
-    from pyspark.sql.types import StringType
-
-    frame = spark.read.parquet(str(path))
-    text_is_string = isinstance(frame.schema["text"].dataType, StringType)
-    ordinal = F.col("_metadata.row_index")
-    return frame.select(
-        (F.lit(number * FILE_STRIDE) + ordinal).alias("ordinal"),
-        F.lit(str(path)).alias("source"),
-        F.concat(F.lit(f"{path}:row "), ordinal.cast("string")).alias("where_"),
-        (F.col("id").cast("string") if "id" in frame.columns else F.lit(None).cast("string")).alias("raw_id"),
-        (F.col("text") if text_is_string else F.lit(None).cast("string")).alias("text"),  # -> "not a string"
-        F.lit(None).cast("string").alias("corrupt"))
-
-
-def _read_jsonl(spark, path: Path, number: int):
-    """`spark.read.json` in permissive mode; row numbers (1-based, blank lines not counted) from zipWithIndex."""
-    frame = spark.read.json(str(path), schema="id string, text string, _corrupt_record string", mode="PERMISSIVE")
-    source = str(path)
-
-    def tag(pair):
-        row, index = pair
-        return (number * FILE_STRIDE + index, source, f"{source}:{index + 1}", row["id"], row["text"],
-                row["_corrupt_record"])
-
-    return spark.createDataFrame(frame.rdd.zipWithIndex().map(tag), RAW_SCHEMA)
-
-
-def _raw_documents(spark, files: list[Path]) -> tuple[object | None, list[dict]]:
-    frames, problems = [], []
-    for number, path in enumerate(files):
-        if path.suffix.lower() == ".parquet":
-            problem = _parquet_problem(path)
-            if problem is not None:
-                problems.append(_record(problem))
-                continue
-            frames.append(_read_parquet(spark, path, number))
-        else:
-            frames.append(_read_jsonl(spark, path, number))
-    if not frames:
-        return None, problems
-    union = frames[0]
-    for frame in frames[1:]:
-        union = union.unionByName(frame)
-    return union, problems
 
 
 # ----------------------------------------------------------------------------------- executor functions
@@ -228,7 +59,7 @@ def _is_missing(value) -> bool:
 
 def check_documents(batches, max_chars: int):
     """mapInPandas: raw rows -> a Document (text kept) or a Problem (text null), as the local engine decides."""
-    from train.ingest import _row_document
+    from train.scoring.ingest import _row_document
 
     for batch in batches:
         out = []
@@ -255,7 +86,7 @@ def check_documents(batches, max_chars: int):
 def explode_sentences(batches, unit: str, chunk_rows: int = 5_000):
     """mapInPandas: one row per sentence (unit=article) or per document (unit=sentence); problems pass on."""
     from models.segment import split_sentences
-    from train.ingest import looks_english
+    from train.scoring.ingest import looks_english
 
     def frame(rows):
         return pd.DataFrame(rows, columns=ROW_COLUMNS)

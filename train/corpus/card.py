@@ -8,8 +8,8 @@ from pathlib import Path
 from models.frames import FRAME_KEYS
 from models.segment import split_sentences
 from train import paths
-from train.agreement import exact_agreement, pass_agreement
-from train.data import load_articles, load_authored, load_gold, read_jsonl
+from train.corpus.agreement import exact_agreement, pass_agreement
+from train.corpus.records import load_articles, load_authored, load_gold, read_jsonl
 
 
 def corpus_card(articles_dir: Path = paths.ARTICLES, gold_path: Path = paths.GOLD,

@@ -17,8 +17,9 @@ import numpy as np
 import pandas as pd
 
 from models.frames import FRAME_KEYS
-from train import metrics, plots, tracking
-from train.artifacts import classification_report
+from train import plots, tracking
+from train.experiments import metrics
+from train.experiments.artifacts import classification_report
 
 log = logging.getLogger(__name__)
 WORST = 5
@@ -49,7 +50,7 @@ def error_analysis(table: pd.DataFrame, Y, P, D, worst: int = WORST) -> dict[str
 def _gold_table_in_sample(model_uri: str) -> pd.DataFrame:
     import mlflow
 
-    from train.data import load_gold
+    from train.corpus.records import load_gold
 
     gold = load_gold()
     model = mlflow.pyfunc.load_model(model_uri)
@@ -114,7 +115,7 @@ def run_behaviour_suite(model_uri: str, output: Path) -> dict:
     """The behavioural suite against the model as served (pyfunc, unit=sentence); writes behaviour.json."""
     import json
 
-    from train.behaviour import pyfunc_fn, run_behaviour
+    from train.evaluation.behaviour import pyfunc_fn, run_behaviour
 
     results = run_behaviour(pyfunc_fn(tracking.load_pyfunc(model_uri)))
     (output / "behaviour.json").write_text(json.dumps(results, indent=2), encoding="utf-8")
@@ -123,8 +124,8 @@ def run_behaviour_suite(model_uri: str, output: Path) -> dict:
 
 def write_card(model_uri: str, run_id: str | None, table: pd.DataFrame, honest: bool, results: dict,
                output: Path) -> Path:
-    from train.card import corpus_card
-    from train.model_card import CardInputs, write_model_card
+    from train.corpus.card import corpus_card
+    from train.evaluation.model_card import CardInputs, write_model_card
 
     Y, P, D = _matrices(table)
     champion = tracking.champion_info()
@@ -135,7 +136,7 @@ def write_card(model_uri: str, run_id: str | None, table: pd.DataFrame, honest: 
 
 
 def evaluate_model(model_uri: str, output: Path) -> Path:
-    from train.behaviour import behaviour_metrics
+    from train.evaluation.behaviour import behaviour_metrics
 
     tracking.configure()
     run_id = tracking.run_id_of_model(model_uri)

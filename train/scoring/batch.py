@@ -1,10 +1,10 @@
 """`sectframes score`: batch scoring of new articles with a packaged model.
 
 Documents stream from the inputs in batches; each batch's sentence rows, article summaries and problem
-records are written as one crash-safe part (see `train.outputs`), so memory stays flat and `--resume`
+records are written as one crash-safe part (see `train.scoring.outputs`), so memory stays flat and `--resume`
 continues where a killed run stopped. At the end the parts are merged into the output file, an article
 summary, an errors file and a Markdown report with a plot of frame shares. Inputs of many batches are
-scored by one worker process per core (`train.workers`), shorter ones in this process.
+scored by one worker process per core (`train.scoring.workers`), shorter ones in this process.
 """
 
 from __future__ import annotations
@@ -23,9 +23,9 @@ import pandas as pd
 from models.frames import FRAME_KEYS
 from models.predictor import OUTPUT_COLUMNS, UNITS
 from train.errors import ModelLoadError
-from train.ingest import DEFAULT_MAX_CHARS, Document, Problem, looks_english, read_documents
-from train.outputs import PartWriter, check_format, read_table, return_arrow_memory_promptly
-from train.workers import ModelPool, default_workers
+from train.scoring.ingest import DEFAULT_MAX_CHARS, Document, Problem, looks_english, read_documents
+from train.scoring.outputs import PartWriter, check_format, read_table, return_arrow_memory_promptly
+from train.scoring.workers import ModelPool, default_workers
 
 log = logging.getLogger(__name__)
 DEFAULT_MODEL = "models:/sectarian-frames@champion"
