@@ -61,6 +61,20 @@ def cmd_build_gold(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_build_corpus(args: argparse.Namespace) -> int:
+    import json
+
+    from train.corpus.assemble import annotation_packet, build_corpus
+
+    build_corpus()
+    if args.packet:
+        text, ids = annotation_packet(article_ids=args.articles or None)
+        Path(args.packet).write_text(text, encoding="utf-8")
+        Path(args.packet).with_suffix(".ids.json").write_text(json.dumps(ids), encoding="utf-8")
+        log.info("wrote an annotation packet of %d sentences to %s", len(ids), args.packet)
+    return 0
+
+
 def cmd_train(args: argparse.Namespace) -> int:
     from train.experiments.config import load_config
     from train.console import wide_console
@@ -135,6 +149,12 @@ def build_parser() -> argparse.ArgumentParser:
     data.set_defaults(func=cmd_data)
     gold = sub.add_parser("build-gold", help="rebuild gold.jsonl and authored.jsonl from the passes")
     gold.set_defaults(func=cmd_build_gold)
+    corpus = sub.add_parser("build-corpus", help="rebuild data/corpus/ (articles, sentences, labels) from the "
+                                                 "writers' files and the annotation passes")
+    corpus.add_argument("--packet", help="also write an annotation packet (page text + prose sentences to label, "
+                                         "no design metadata) to this file, and its ids beside it")
+    corpus.add_argument("--articles", nargs="*", help="article ids for the packet (default: all)")
+    corpus.set_defaults(func=cmd_build_corpus)
     train = sub.add_parser("train", help="run an experiment suite or one experiment config")
     train.add_argument("--config", default="configs/default.yaml", help="suite or experiment YAML")
     train.set_defaults(func=cmd_train)

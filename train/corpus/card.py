@@ -9,7 +9,7 @@ from models.frames import FRAME_KEYS
 from models.segment import split_sentences
 from train import paths
 from train.corpus.agreement import exact_agreement, pass_agreement
-from train.corpus.records import load_articles, load_authored, load_gold, read_jsonl
+from train.corpus.records import load_articles, load_authored, load_corpus, load_gold, read_jsonl
 
 
 def corpus_card(articles_dir: Path = paths.ARTICLES, gold_path: Path = paths.GOLD,
@@ -26,6 +26,33 @@ def corpus_card(articles_dir: Path = paths.ARTICLES, gold_path: Path = paths.GOL
     }
     if authored_path.exists():
         card["authored"] = _label_summary(load_authored(authored_path))
+    if paths.CORPUS_META.exists():
+        card["article_corpus"] = article_corpus_card()
+    return card
+
+
+def article_corpus_card(root: Path = paths.CORPUS) -> dict:
+    """The authored article corpus: articles and sentences per split, topic, setting and register; and,
+    for what is labelled, frames per split and agreement between the passes."""
+    metas = [row for _, row in read_jsonl(root / "articles.jsonl")]
+    split_of = {m["article_id"]: m["split"] for m in metas}
+    prose = Counter(split_of[row["article_id"]] for _, row in read_jsonl(root / "sentences.jsonl")
+                    if row["kind"] == "prose")
+    labelled = load_corpus(root / "labelled.jsonl", root / "articles")
+    card = {
+        "articles": len(metas),
+        "by_split": {split: {"articles": sum(m["split"] == split for m in metas), "prose_sentences": prose[split]}
+                     for split in ("train", "dev", "test")},
+        "by_topic": dict(Counter(m["topic"] for m in metas)),
+        "by_setting": dict(Counter(m["setting"] for m in metas if m["topic"] == "conflict").most_common()),
+        "by_register": dict(Counter(m["register"] for m in metas).most_common()),
+        "by_off_topic_kind": dict(Counter(m.get("off_topic_kind") for m in metas if m["topic"] == "off_topic")),
+        "labelled_articles": len({r["article_id"] for r in labelled}),
+    }
+    if labelled:
+        card["labelled"] = _label_summary(labelled)
+        card["labelled_by_split"] = {split: _label_summary([r for r in labelled if r["split"] == split])
+                                     for split in ("train", "dev", "test") if any(r["split"] == split for r in labelled)}
     return card
 
 
@@ -55,6 +82,20 @@ def render_card(card: dict) -> None:
     for name in ("gold", "authored"):
         if name in card:
             console.print(_frame_table(name, card[name], Table))
+    if "article_corpus" in card:
+        _render_article_corpus(console, card["article_corpus"], Table)
+
+
+def _render_article_corpus(console, corpus: dict, table_cls) -> None:
+    splits = ", ".join(f"{k} {v['articles']} articles / {v['prose_sentences']} prose sentences"
+                       for k, v in corpus["by_split"].items())
+    console.print(f"[bold]Article corpus[/] (written by us): {corpus['articles']} articles "
+                  f"({', '.join(f'{k} {v}' for k, v in corpus['by_topic'].items())}); {splits}")
+    for name in ("by_setting", "by_register", "by_off_topic_kind"):
+        console.print(f"  {name.replace('_', ' ')}: " + ", ".join(f"{k} {v}" for k, v in corpus[name].items()))
+    console.print(f"  labelled articles: {corpus['labelled_articles']} of {corpus['articles']}")
+    for split, summary in corpus.get("labelled_by_split", {}).items():
+        console.print(_frame_table(f"article corpus, {split}", summary, table_cls))
 
 
 def _frame_table(name: str, summary: dict, table_cls):

@@ -17,6 +17,8 @@ from train.errors import DataError
 
 GOLD_FIELDS = ("id", "article_id", "start", "end", "text", "labels", "pass_a", "pass_b", "note")
 AUTHORED_FIELDS = ("id", "text", "labels", "pass_a", "pass_b", "note", "source")
+CORPUS_FIELDS = (*GOLD_FIELDS, "source", "split", "topic", "setting", "register")
+SPLIT_NAMES = ("train", "dev", "test")
 LABEL_FIELDS = ("labels", "pass_a", "pass_b")
 
 
@@ -112,6 +114,17 @@ def load_authored(path: Path = paths.AUTHORED) -> list[dict]:
         if record["source"] != "authored":
             raise DataError(path, f"must be 'authored', got {record['source']!r}", None, "source")
     return records
+
+
+def load_corpus(path: Path = paths.CORPUS_LABELLED, articles_dir: Path = paths.CORPUS_ARTICLES) -> list[dict]:
+    """The labelled sentences of the authored article corpus (empty until its passes exist), validated
+    like the gold set, each with its article's split."""
+    if not path.exists():
+        return []
+    for number, record in read_jsonl(path):
+        if record.get("split") not in SPLIT_NAMES:
+            raise DataError(path, f"must be one of {SPLIT_NAMES}, got {record.get('split')!r}", number, "split")
+    return validate_annotations(path, CORPUS_FIELDS, load_articles(articles_dir))
 
 
 def to_dataset(records: list[dict], source: str):

@@ -21,6 +21,7 @@ DEFAULT_EXPERIMENT = "sectarian-frames"
 @dataclass(frozen=True)
 class DataOptions:
     authored: bool = True  # add our authored sentences to every training fold (never to a test fold)
+    corpus: bool = True  # add the authored article corpus's train split too (its dev/test are held out)
 
 
 @dataclass(frozen=True)

@@ -17,8 +17,9 @@ from models.predictor import FramePredictor, save_model, sentences_per_second
 from train import paths, tracking
 from train.experiments.artifacts import write_run_artifacts
 from train.experiments.config import ExperimentConfig, SuiteConfig
-from train.corpus.records import data_digest, load_authored, load_gold
+from train.corpus.records import data_digest, load_authored, load_corpus, load_gold
 from train.experiments.crossval import Corpus, cross_validate, refit, summarize
+from train.experiments.heldout import HELDOUT_SPLITS, heldout_metrics, heldout_scores, split_records
 
 log = logging.getLogger(__name__)
 INPUT_EXAMPLE = pd.DataFrame({
@@ -38,6 +39,7 @@ class RunOutcome:
     ci: tuple[float, float] = (float("nan"), float("nan"))
     frame_f1: dict[str, float] = field(default_factory=dict)
     seed_only_macro_f1: float = float("nan")
+    heldout: dict[str, dict] = field(default_factory=dict)  # dev / test scores of the refit model
     train_seconds: float = float("nan")
     model_mb: float = float("nan")
     sentences_per_s: float = float("nan")
@@ -52,29 +54,44 @@ class TrainingData:
     authored: list[dict]
     eval_digest: str
     train_digest: str
+    articles: list[dict] = field(default_factory=list)  # the authored article corpus, every split
 
     @classmethod
     def load(cls) -> "TrainingData":
         gold = load_gold(paths.GOLD, paths.ARTICLES)
         authored = load_authored(paths.AUTHORED) if paths.AUTHORED.exists() else []
-        return cls(gold, authored, data_digest(paths.GOLD), data_digest(paths.GOLD, paths.AUTHORED))
+        return cls(gold, authored, data_digest(paths.GOLD),
+                   data_digest(paths.GOLD, paths.AUTHORED, paths.CORPUS_LABELLED), load_corpus())
+
+    def extra(self, config: ExperimentConfig) -> list[dict]:
+        """Training-only rows: authored sentences and the article corpus's train split, as configured."""
+        return ((self.authored if config.data.authored else [])
+                + (split_records(self.articles, "train") if config.data.corpus else []))
 
     def corpus(self, config: ExperimentConfig) -> Corpus:
-        return Corpus.from_records(self.gold, self.authored if config.data.authored else [])
+        return Corpus.from_records(self.gold, self.extra(config))
 
 
 def _directory_mb(directory: Path) -> float:
     return sum(f.stat().st_size for f in directory.rglob("*") if f.is_file()) / 1e6
 
 
+def _records_frame(records: list[dict]) -> pd.DataFrame:
+    return pd.DataFrame({"id": [r["id"] for r in records], "text": [r["text"] for r in records],
+                         "labels": [";".join(r["labels"]) for r in records]})
+
+
 def _log_lineage(data: TrainingData, config: ExperimentConfig) -> None:
-    gold = pd.DataFrame({"id": [r["id"] for r in data.gold], "text": [r["text"] for r in data.gold],
-                         "labels": [";".join(r["labels"]) for r in data.gold]})
-    tracking.log_dataset(gold, "seed-gold", data.eval_digest, str(paths.GOLD), "evaluation")
+    tracking.log_dataset(_records_frame(data.gold), "seed-gold", data.eval_digest, str(paths.GOLD), "evaluation")
     if config.data.authored and data.authored:
-        authored = pd.DataFrame({"id": [r["id"] for r in data.authored], "text": [r["text"] for r in data.authored],
-                                 "labels": [";".join(r["labels"]) for r in data.authored]})
-        tracking.log_dataset(authored, "authored", data_digest(paths.AUTHORED), str(paths.AUTHORED), "training")
+        tracking.log_dataset(_records_frame(data.authored), "authored", data_digest(paths.AUTHORED),
+                             str(paths.AUTHORED), "training")
+    corpus_digest = data_digest(paths.CORPUS_LABELLED)
+    for split, context in (("train", "training"), ("dev", "validation"), ("test", "testing")):
+        records = split_records(data.articles, split)
+        if records and (split != "train" or config.data.corpus):
+            tracking.log_dataset(_records_frame(records), f"article-corpus-{split}", corpus_digest,
+                                 str(paths.CORPUS_LABELLED), context)
 
 
 def _log_summary(summary: dict) -> None:
@@ -104,12 +121,13 @@ def train_one(config: ExperimentConfig, data: TrainingData, exp_id: str, advance
             result = cross_validate(config, corpus, on_fold=lambda _: advance(1))
             summary = summarize(corpus, result, config)
             _log_summary(summary)
-            if config.data.authored and corpus.extra_texts:
+            if corpus.extra_texts:
                 outcome.seed_only_macro_f1 = _seed_only_score(config, data)
                 tracking.log_metrics({"cv_macro_f1_seed_only": outcome.seed_only_macro_f1,
                                       "authored_gain": summary["overall"]["macro_f1"] - outcome.seed_only_macro_f1})
             advance(1)
             model, thresholds = refit(config, corpus)
+            outcome.heldout = _score_heldout(config, data, model, thresholds)
         outcome.train_seconds = time.perf_counter() - started
         tracking.log_artifacts(write_run_artifacts(Path(tmp) / "evaluation", config.name, corpus, result, summary),
                                "evaluation")
@@ -136,11 +154,23 @@ def _package(config, data, model, thresholds, model_dir: Path, texts: list[str],
     return tracking.log_predictor(model_dir, config.family, INPUT_EXAMPLE)
 
 
+def _score_heldout(config: ExperimentConfig, data: TrainingData, model, thresholds) -> dict[str, dict]:
+    """dev and test scores of the refit model (articles it never saw), logged as dev_* / test_* metrics."""
+    scores = {}
+    for split in HELDOUT_SPLITS:
+        records = split_records(data.articles, split)
+        if records:
+            scores[split] = heldout_scores(model, thresholds, records, config.evaluation.bootstrap, config.seed)
+            tracking.log_metrics(heldout_metrics(split, scores[split]))
+    return scores
+
+
 def _seed_only_score(config: ExperimentConfig, data: TrainingData) -> float:
-    """The same experiment without the authored sentences, to measure what they add."""
+    """The same experiment on the seed articles alone (no authored sentences or articles), to measure what
+    our own data adds."""
     from dataclasses import replace
 
-    seed_config = replace(config, data=replace(config.data, authored=False))
+    seed_config = replace(config, data=replace(config.data, authored=False, corpus=False))
     corpus = data.corpus(seed_config)
     return summarize(corpus, cross_validate(seed_config, corpus), seed_config)["overall"]["macro_f1"]
 
@@ -171,14 +201,16 @@ def run_suite(suite: SuiteConfig) -> list[RunOutcome]:
 def outcome_table(outcomes: list[RunOutcome]):
     from rich.table import Table
 
-    table = Table(title="Runs (leave-one-article-out CV on the seed gold set)")
+    table = Table(title="Runs (macro-F1: leave-one-article-out CV on the seed gold set; dev and test: the refit "
+                        "model on the article corpus's held-out splits)")
     for column in ("run", "family", "status", "macro-F1 [95% CI]", "seed-only", *[k.split("_")[0] for k in FRAME_KEYS],
-                   "train s", "MB", "sent/s", "registry"):
+                   "dev", "test", "train s", "MB", "sent/s", "registry"):
         table.add_column(column, no_wrap=column in ("run", "macro-F1 [95% CI]"))
     for o in outcomes:
         ci = f"{o.cv_macro_f1:.3f} [{o.ci[0]:.3f}, {o.ci[1]:.3f}]" if o.status == "FINISHED" else "-"
         table.add_row(o.name, o.family, o.status, ci, _fmt(o.seed_only_macro_f1),
                       *[_fmt(o.frame_f1.get(k, float("nan"))) for k in FRAME_KEYS],
+                      *[_fmt(o.heldout.get(split, {}).get("macro_f1", float("nan"))) for split in HELDOUT_SPLITS],
                       _fmt(o.train_seconds, 0), _fmt(o.model_mb, 1), _fmt(o.sentences_per_s, 0),
                       o.registry or "FAILED")
     return table
