@@ -10,7 +10,7 @@ import sys
 import time
 from pathlib import Path
 
-from train.errors import ConfigError, DataError, ModelLoadError, WorkerCrashed
+from train.errors import ConfigError, DataError, DiskFull, Interrupted, ModelLoadError, WorkerCrashed, interrupt_code
 
 log = logging.getLogger("sectframes")
 
@@ -109,7 +109,9 @@ exit status:
   0  every document was scored (warnings, such as non-English text, do not count as failures)
   1  some documents could not be scored: each has a record in OUTPUT's .errors.jsonl, the rest were scored
   2  nothing was scored: bad arguments, an unloadable model, or an output that exists already
-  3  the run stopped part way because a worker process died (killed, out of memory): --resume continues it
+  3  the run stopped part way because a worker process died (killed, out of memory) or the disk filled
+     up: --resume continues it
+  130, 143  stopped by Ctrl-C or SIGTERM: one line says how far it got; --resume continues it
 
 outputs beside OUTPUT (e.g. scores.parquet): scores.articles.parquet (one row per article),
 scores.errors.jsonl (one record per problem), scores.report.md and scores.frame_shares.png.
@@ -122,7 +124,8 @@ def cmd_score(args: argparse.Namespace) -> int:
     from train.scoring.batch import ScoreOptions, run_scoring, summary_lines
 
     options = ScoreOptions([Path(p) for p in args.inputs], Path(args.output), args.model, args.unit,
-                           args.resume, args.overwrite, args.max_chars, args.batch_docs, args.workers)
+                           args.resume, args.overwrite, args.max_chars, args.batch_docs, args.workers,
+                           args.follow_symlinks)
     if args.engine == "spark":
         from train.scoring.spark_engine import run_spark_scoring
 
@@ -177,6 +180,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="article: split into sentences; sentence: each row is one sentence, scored as is")
     score.add_argument("--resume", action="store_true", help="continue an interrupted run into the same OUTPUT")
     score.add_argument("--overwrite", action="store_true", help="replace an existing OUTPUT")
+    score.add_argument("--follow-symlinks", action="store_true",
+                       help="read symlinks that point outside an input folder (by default each is an error record)")
     score.add_argument("--max-chars", type=int, default=1_000_000, help="documents longer than this are refused")
     score.add_argument("--batch-docs", type=int, default=64, help="documents per part (memory vs. resume granularity)")
     score.add_argument("--workers", type=int, default=0,
@@ -208,9 +213,22 @@ def main(argv: list[str] | None = None) -> int:
     except (DataError, ConfigError, FileExistsError, FileNotFoundError, ValueError, ModelLoadError) as exc:
         log.error("%s", exc)
         return 2
-    except WorkerCrashed as exc:
+    except (WorkerCrashed, DiskFull) as exc:
         log.error("%s", exc)
         return 3
+    except OSError as exc:  # a read-only or full output folder, an unreadable config...: one line, no traceback
+        log.error("%s%s", exc.strerror or exc, f": {exc.filename}" if exc.filename else "")
+        return 2
+    except Interrupted as exc:
+        log.error("%s", exc)
+        return exc.code
+    except (KeyboardInterrupt, SystemExit) as exc:
+        code = interrupt_code(exc)
+        if code not in (130, 143):  # an ordinary sys.exit
+            raise
+        log.error("stopped by %s%s", "Ctrl-C" if code == 130 else "SIGTERM",
+                  "; runs in progress were marked FAILED in MLflow" if args.command == "train" else "")
+        return code
     except Exception as exc:  # an MLflow model that cannot be found or loaded, and the like
         if type(exc).__name__ not in ("MlflowException", "RestException"):
             raise

@@ -25,3 +25,21 @@ class ModelLoadError(RuntimeError):
 
 class WorkerCrashed(RuntimeError):
     """A scoring worker process died mid-run (killed, out of memory): the parts written so far are kept."""
+
+
+class Interrupted(Exception):
+    """Ctrl-C or SIGTERM stopped a command: one line for the user and the conventional exit status
+    (130 for SIGINT, 143 for SIGTERM) instead of a traceback."""
+
+    def __init__(self, message: str, code: int):
+        super().__init__(message)
+        self.code = code
+
+
+def interrupt_code(exc: BaseException) -> int:
+    """Exit status for an interruption: 130 for Ctrl-C, the signal's own for SIGTERM (SystemExit(143))."""
+    return exc.code if isinstance(exc, SystemExit) and isinstance(exc.code, int) else 130
+
+
+class DiskFull(RuntimeError):
+    """The disk filled up part way through a run: the parts written so far are kept for --resume."""

@@ -80,7 +80,8 @@ def test_jsonl_bad_line_names_file_and_line(tmp_path):
     records = read(path)
     assert isinstance(records[0], Document) and records[0].id == "a"
     assert isinstance(records[1], Problem) and records[1].id == f"{path}:2" and f"{path}:2" in records[1].reason
-    assert isinstance(records[2], Document) and records[2].id == f"{path}:3"
+    assert records[2].level == "warning" and f"using '{path}:3'" in records[2].reason  # no id on that row
+    assert isinstance(records[3], Document) and records[3].id == f"{path}:3"
 
 
 def test_csv_without_text_column(tmp_path):
@@ -94,7 +95,8 @@ def test_csv_and_parquet_rows(tmp_path):
     pd.DataFrame({"id": ["x", "y"], "text": [ARTICLE, ARTICLE]}).to_csv(tmp_path / "t.csv", index=False)
     pd.DataFrame({"text": [ARTICLE]}).to_parquet(tmp_path / "t.parquet")
     records = read(tmp_path / "t.csv", tmp_path / "t.parquet")
-    assert [r.id for r in records] == ["x", "y", f"{tmp_path / 't.parquet'}:row 0"]
+    assert [r.id for r in records if isinstance(r, Document)] == ["x", "y", f"{tmp_path / 't.parquet'}:row 0"]
+    assert [r.level for r in records if isinstance(r, Problem)] == ["warning"]  # the Parquet file has no id column
 
 
 def test_duplicate_ids_keep_the_first(tmp_path):
@@ -121,3 +123,53 @@ def test_language_flag():
 
 def test_html_to_text_without_article_tag():
     assert html_to_text("<body><p>One.</p><p>Two.</p></body>") == "One.\n\nTwo."
+
+
+def test_symlinks_that_cannot_be_read_are_error_records(tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a.txt").write_text(ARTICLE, encoding="utf-8")
+    (folder / "dangling.txt").symlink_to(folder / "gone.txt")
+    (folder / "loop.txt").symlink_to(folder / "loop.txt")
+    (folder / "sub").mkdir()
+    (folder / "sub" / "up").symlink_to(folder, target_is_directory=True)  # a folder loop
+    records = read(folder)
+    reasons = {Path(r.id).name: r.reason for r in records if isinstance(r, Problem)}
+    assert [Path(r.id).name for r in records if isinstance(r, Document)] == ["a.txt"]
+    assert "dangling" in reasons["dangling.txt"] and "loop" in reasons["loop.txt"] and "loop" in reasons["up"]
+
+
+def test_a_symlink_outside_the_input_folder_is_followed_only_when_asked(tmp_path):
+    outside = tmp_path / "elsewhere.txt"
+    outside.write_text(ARTICLE, encoding="utf-8")
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "link.txt").symlink_to(outside)
+    (folder / "inside.txt").symlink_to(folder / "real.txt")
+    (folder / "real.txt").write_text(ARTICLE + " More.", encoding="utf-8")
+    records = read(folder)
+    problem = next(r for r in records if isinstance(r, Problem))
+    assert "outside the input folder" in problem.reason and "--follow-symlinks" in problem.reason
+    assert sorted(Path(r.id).name for r in records if isinstance(r, Document)) == ["inside.txt", "real.txt"]
+    followed = list(read_documents([folder], follow_symlinks=True))
+    assert sorted(Path(r.id).name for r in followed if isinstance(r, Document)) == ["inside.txt", "link.txt",
+                                                                                   "real.txt"]
+
+
+def test_rows_without_an_id_get_a_warning_naming_the_substitute(tmp_path):
+    jsonl = tmp_path / "t.jsonl"
+    jsonl.write_text(json.dumps({"text": ARTICLE}) + "\n" + json.dumps({"id": None, "text": ARTICLE}) + "\n"
+                     + json.dumps({"id": "k", "text": ARTICLE}) + "\n", encoding="utf-8")
+    records = read(jsonl)
+    warnings = [r for r in records if isinstance(r, Problem)]
+    assert [w.level for w in warnings] == ["warning", "warning"]
+    assert f"using '{jsonl}:1'" in warnings[0].reason and f"using '{jsonl}:2'" in warnings[1].reason
+    assert [r.id for r in records if isinstance(r, Document)] == [f"{jsonl}:1", f"{jsonl}:2", "k"]
+    parquet = tmp_path / "t.parquet"
+    pd.DataFrame({"id": ["a", float("nan")], "text": [ARTICLE, ARTICLE]}).to_parquet(parquet)
+    nan_row = [r for r in read(parquet) if isinstance(r, Problem)]
+    assert len(nan_row) == 1 and f"using '{parquet}:row 1'" in nan_row[0].reason
+    no_column = tmp_path / "n.csv"
+    pd.DataFrame({"text": [ARTICLE, ARTICLE]}).to_csv(no_column, index=False)
+    once = [r for r in read(no_column) if isinstance(r, Problem)]
+    assert len(once) == 1 and "no 'id' column" in once[0].reason and once[0].level == "warning"

@@ -237,3 +237,148 @@ def test_a_resumed_run_keeps_the_model_version_it_started_with(mlflow_store, tmp
         run_scoring(other, progress=False)
     assert run_scoring(ScoreOptions([source], options.output, resume=True, batch_docs=1, workers=1),
                        progress=False).model_used == "models:/sectarian-frames/2"
+
+
+def _tables(options):
+    errors = options.companion("errors", ".jsonl")
+    return (read_table(options.output), read_table(options.companion("articles")),
+            errors.read_text(encoding="utf-8"))
+
+
+def tricky_corpus(tmp_path: Path) -> Path:
+    """Problem rows between documents: an id first seen on a row with no text and then on a document, a
+    duplicate id, a broken line, and ordinary documents."""
+    rows = [{"id": "a", "text": ARTICLES[0]}, {"id": "shared"}, {"id": "b", "text": ARTICLES[1]},
+            {"id": "shared", "text": ARTICLES[1]}, {"id": "a", "text": ARTICLES[2]}, None,
+            {"id": "c", "text": ARTICLES[2]}, {"id": "d", "text": ""}, {"id": "e", "text": ARTICLES[0]}]
+    path = tmp_path / "tricky.jsonl"
+    path.write_text("".join("{broken\n" if r is None else json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("crash_after", [0, 1, 2, 3, 4])
+def test_resume_after_a_crash_at_any_batch_equals_a_clean_run_row_for_row(tmp_path, model_dir, crash_after):
+    """Journaled by input position: a document whose id first appeared on a problem row is not lost, and
+    problem records (duplicate id, no text, bad JSON) are neither lost nor doubled."""
+    source = tricky_corpus(tmp_path)
+    clean = ScoreOptions([source], tmp_path / "clean.jsonl", batch_docs=1)
+    run_scoring(clean, model=LocalModel(model_dir), progress=False)
+    assert "shared" in set(read_table(clean.output)["id"])
+    options = ScoreOptions([source], tmp_path / "scores.jsonl", batch_docs=1)
+    with pytest.raises(RuntimeError, match="simulated crash"):
+        run_scoring(options, model=LocalModel(model_dir, fail_after_batches=crash_after), progress=False)
+    options.resume = True
+    run_scoring(options, model=LocalModel(model_dir), progress=False)
+    for resumed, expected in zip(_tables(options), _tables(clean)):
+        if isinstance(expected, str):
+            assert resumed == expected
+        else:
+            pd.testing.assert_frame_equal(resumed, expected)
+
+
+def test_resume_refuses_inputs_that_changed(tmp_path, model_dir):
+    source = corpus(tmp_path, 12)
+    options = ScoreOptions([source], tmp_path / "scores.jsonl", batch_docs=3)
+    with pytest.raises(RuntimeError, match="simulated crash"):
+        run_scoring(options, model=LocalModel(model_dir, fail_after_batches=1), progress=False)
+    other = tmp_path / "other.jsonl"
+    other.write_text(json.dumps({"id": "x", "text": ARTICLES[1]}) + "\n", encoding="utf-8")
+    options.resume = True
+    options.inputs = [other]
+    with pytest.raises(ValueError, match="inputs differ"):
+        run_scoring(options, model=LocalModel(model_dir), progress=False)
+    options.inputs = [source]
+    with source.open("a", encoding="utf-8") as handle:  # the same file, grown since
+        handle.write(json.dumps({"id": "late", "text": ARTICLES[0]}) + "\n")
+    with pytest.raises(ValueError, match="inputs differ"):
+        run_scoring(options, model=LocalModel(model_dir), progress=False)
+
+
+def test_resume_on_a_complete_output_changes_nothing(tmp_path, model_dir):
+    options = ScoreOptions([corpus(tmp_path, 3)], tmp_path / "scores.jsonl")
+    run_scoring(options, model=LocalModel(model_dir), progress=False)
+    before = options.output.read_bytes()
+    options.resume, options.model_uri = True, "models:/another@champion"
+    model = LocalModel(model_dir)
+    summary = run_scoring(options, model=model, progress=False)
+    assert summary.already_complete and not summary.failed and model.calls == 0
+    assert options.output.read_bytes() == before
+
+
+def test_a_missing_input_exits_2_with_one_line_and_writes_nothing(tmp_path, capsys, caplog):
+    from train.cli import main
+
+    output = tmp_path / "out" / "scores.jsonl"
+    assert main(["score", str(tmp_path / "nope.jsonl"), "-o", str(output), "--model", str(tmp_path)]) == 2
+    assert "input not found" in caplog.text and "Traceback" not in capsys.readouterr().err
+    assert not output.exists() and not (tmp_path / "out" / "scores.jsonl.parts").exists()
+
+
+class InterruptedModel(LocalModel):
+    def __init__(self, directory, after: int, exc: BaseException):
+        super().__init__(directory)
+        self.after, self.exc = after, exc
+
+    def predict(self, frame, params=None):
+        if self.calls >= self.after:
+            raise self.exc
+        return super().predict(frame, params)
+
+
+@pytest.mark.parametrize("exc, code", [(KeyboardInterrupt(), 130), (SystemExit(143), 143)])
+def test_ctrl_c_and_sigterm_stop_with_one_line_and_resume_continues(tmp_path, model_dir, exc, code):
+    from train.errors import Interrupted
+
+    options = ScoreOptions([corpus(tmp_path, 12)], tmp_path / "scores.jsonl", batch_docs=3)
+    with pytest.raises(Interrupted, match=r"stopped after 3 input records; continue with --resume") as stopped:
+        run_scoring(options, model=InterruptedModel(model_dir, 1, exc), progress=False)
+    assert stopped.value.code == code
+    options.resume = True
+    assert run_scoring(options, model=LocalModel(model_dir), progress=False).documents == 12
+
+
+def test_the_cli_turns_an_interruption_into_its_exit_status(monkeypatch, caplog):
+    import train.cli as cli
+
+    def interrupted(args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "cmd_compare", interrupted)
+    assert cli.main(["compare"]) == 130 and "stopped by Ctrl-C" in caplog.text
+
+
+def test_a_disk_that_fills_mid_run_stops_with_resume_advice_and_resume_completes(tmp_path, model_dir, monkeypatch):
+    import errno
+
+    from train.errors import DiskFull
+
+    options = ScoreOptions([corpus(tmp_path, 12)], tmp_path / "scores.jsonl", batch_docs=3)
+    real_write, calls = PartWriter.write, []
+
+    def fills_up(self, tables, positions):
+        calls.append(1)
+        if len(calls) == 3:
+            raise OSError(errno.ENOSPC, "No space left on device", str(self.folder / "part"))
+        return real_write(self, tables, positions)
+
+    monkeypatch.setattr(PartWriter, "write", fills_up)
+    with pytest.raises(DiskFull, match="continue with --resume"):
+        run_scoring(options, model=LocalModel(model_dir), progress=False)
+    monkeypatch.setattr(PartWriter, "write", real_write)
+    options.resume = True
+    assert run_scoring(options, model=LocalModel(model_dir), progress=False).documents == 12
+
+
+def test_an_unwritable_output_folder_exits_2_with_one_line(tmp_path, monkeypatch, caplog, capsys):
+    import errno
+
+    from train.cli import main
+
+    source = corpus(tmp_path, 2)
+
+    def read_only(self, *args, **kwargs):
+        raise OSError(errno.EROFS, "Read-only file system", str(self))
+
+    monkeypatch.setattr(Path, "mkdir", read_only)
+    assert main(["score", str(source), "-o", str(tmp_path / "ro" / "s.jsonl"), "--model", str(tmp_path)]) == 2
+    assert "Read-only file system" in caplog.text and "Traceback" not in capsys.readouterr().err

@@ -10,6 +10,7 @@ scored by one worker process per core (`train.scoring.workers`), shorter ones in
 from __future__ import annotations
 
 import contextlib
+import errno
 import itertools
 import logging
 import tempfile
@@ -22,13 +23,14 @@ import pandas as pd
 
 from models.frames import FRAME_KEYS
 from models.predictor import OUTPUT_COLUMNS, UNITS
-from train.errors import ModelLoadError
-from train.scoring.ingest import DEFAULT_MAX_CHARS, Document, Problem, looks_english, read_documents
+from train.errors import DiskFull, Interrupted, ModelLoadError, interrupt_code
+from train.scoring.ingest import Document, Problem, looks_english, read_documents
 from train.scoring.outputs import PartWriter, check_format, read_table, return_arrow_memory_promptly
+from train.scoring.options import ScoreOptions
+from train.scoring.resume import check_same_inputs, model_for_run, pinned_model
 from train.scoring.workers import ModelPool, default_workers
 
 log = logging.getLogger(__name__)
-DEFAULT_MODEL = "models:/sectarian-frames@champion"
 SUMMARY_COLUMNS = (["id", "source", "sentences", "prose_sentences", "furniture_sentences"]
                    + [f"share_{k}" for k in FRAME_KEYS] + [f"mean_p_{k}" for k in FRAME_KEYS]
                    + ["dominant_frame", "english"])
@@ -39,27 +41,6 @@ WORKER_MIN_BATCHES = 8
 
 
 @dataclass
-class ScoreOptions:
-    inputs: list[Path]
-    output: Path
-    model_uri: str = DEFAULT_MODEL
-    unit: str = "article"
-    resume: bool = False
-    overwrite: bool = False
-    max_chars: int = DEFAULT_MAX_CHARS
-    batch_docs: int = 64
-    workers: int = 0  # 0: one per available core
-
-    def companion(self, name: str, suffix: str | None = None) -> Path:
-        """Files beside the output: scores.parquet -> scores.articles.parquet, scores.errors.jsonl, ..."""
-        return self.output.with_name(f"{self.output.stem}.{name}{suffix or self.output.suffix}")
-
-    @property
-    def work_folder(self) -> Path:
-        return self.output.with_name(f"{self.output.name}.parts")
-
-
-@dataclass
 class ScoreSummary:
     documents: int = 0
     sentences: int = 0
@@ -67,6 +48,7 @@ class ScoreSummary:
     warnings: list[dict] = field(default_factory=list)
     seconds: float = 0.0
     model_used: str = ""  # the pinned model URI (a registry alias resolved to its version)
+    already_complete: bool = False  # --resume on a finished output: nothing was done
 
     @property
     def failed(self) -> bool:
@@ -112,26 +94,31 @@ def score_batch(model, docs: list[Document], unit: str) -> tuple[pd.DataFrame, l
     return rows, summaries, problems
 
 
-def score_batch_task(model, batch: tuple[list[Document], list[dict]], unit: str):
-    """`score_batch` for one (documents, problems) batch, as a worker process runs it."""
+def score_batch_task(model, batch: tuple[list[Document], list[dict], list[int]], unit: str):
+    """`score_batch` for one (documents, problems, positions) batch, as a worker process runs it."""
     return score_batch(model, batch[0], unit)
 
 
-def _batches(records, size: int, skip: set[str]):
-    """Group the stream into (documents, problems) batches of at most `size` documents."""
-    docs, problems = [], []
-    for record in records:
-        if record.id in skip:
+def _batches(records, size: int, skip: set[int]):
+    """Group the stream into (documents, problems, positions) batches of at most `size` documents.
+
+    A record's position is its place in the input stream (files in discovery order, then rows), which is
+    what the journal records as done: ids can repeat (a problem row and a later document may share one),
+    positions cannot, so `--resume` skips exactly what was written and nothing else."""
+    docs, problems, positions = [], [], []
+    for position, record in enumerate(records):
+        if position in skip:
             continue
+        positions.append(position)
         if isinstance(record, Problem):
             problems.append(_problem(record))
         else:
             docs.append(record)
         if len(docs) >= size or len(problems) >= size * 4:
-            yield docs, problems
-            docs, problems = [], []
+            yield docs, problems, positions
+            docs, problems, positions = [], [], []
     if docs or problems:
-        yield docs, problems
+        yield docs, problems, positions
 
 
 def prepare_output(options: ScoreOptions) -> None:
@@ -140,6 +127,9 @@ def prepare_output(options: ScoreOptions) -> None:
         raise ValueError(f"--unit must be one of {UNITS}")
     if options.workers < 0:
         raise ValueError(f"--workers must be 0 (one per core) or a positive number, got {options.workers}")
+    missing = [str(p) for p in options.inputs if not (p.exists() or p.is_symlink())]
+    if missing:
+        raise FileNotFoundError(f"input not found: {', '.join(missing)}")
     if options.output.exists() and not (options.overwrite or options.resume):
         raise FileExistsError(f"{options.output} exists: pass --overwrite to replace it")
     if options.work_folder.exists() and not (options.resume or options.overwrite):
@@ -160,10 +150,14 @@ def run_scoring(options: ScoreOptions, model=None, progress: bool = True) -> Sco
     batches or more, `options.workers` != 1) a script that calls this needs an `if __name__ == "__main__":` guard, as
     multiprocessing's spawn start method re-imports the main module in each worker."""
     prepare_output(options)
+    if options.resume and options.output.exists() and not options.work_folder.exists():
+        log.info("%s is complete already: nothing to resume (pass --overwrite to score again)", options.output)
+        return ScoreSummary(already_complete=True)
     return_arrow_memory_promptly()
     parts = PartWriter(options.work_folder, options.output.suffix.lower())
     done = parts.start(resume=options.resume)
     try:
+        check_same_inputs(options, parts)
         with tempfile.TemporaryDirectory(prefix="sectframes-model-") as folder:
             used = ""  # a model object given by the caller
             if model is None:  # one local copy for this process or the workers; a bad URI fails before any part
@@ -172,55 +166,29 @@ def run_scoring(options: ScoreOptions, model=None, progress: bool = True) -> Sco
             if done:
                 log.info("resuming: %d documents already done in %d parts", len(done), len(parts.entries))
             started = time.perf_counter()
-            batches = _batches(read_documents(options.inputs, options.max_chars), options.batch_docs, done)
+            batches = _batches(read_documents(options.inputs, options.max_chars, options.follow_symlinks), options.batch_docs, done)
             with _progress(progress) as bar, _scored(batches, model, options) as scored:
                 task = bar.add_task("scoring", total=None, sentences=0)
-                for (docs, problems), (rows, summaries, more) in scored:
+                for (docs, problems, positions), (rows, summaries, more) in scored:
                     tables = {"sentences": rows, "articles": pd.DataFrame(summaries, columns=SUMMARY_COLUMNS),
                               "errors": pd.DataFrame(problems + more, columns=PROBLEM_COLUMNS)}
-                    parts.write(tables, [d.id for d in docs] + [p["id"] for p in problems])
+                    parts.write(tables, positions)
                     bar.update(task, advance=len(docs), sentences=bar.tasks[0].fields["sentences"] + len(rows))
+    except (KeyboardInterrupt, SystemExit) as exc:  # Ctrl-C, or SIGTERM (the CLI raises SystemExit(143))
+        parts.discard_if_empty()
+        finished = sum(len(entry["positions"]) for entry in parts.entries)
+        hint = "; continue with --resume" if parts.entries else ""
+        raise Interrupted(f"stopped after {finished} input records{hint}", interrupt_code(exc)) from None
+    except OSError as exc:
+        parts.discard_if_empty()
+        if exc.errno == errno.ENOSPC and parts.entries:
+            raise DiskFull(f"the disk is full ({exc.filename or options.work_folder}): free some space, then "
+                           "continue with --resume") from None
+        raise
     except BaseException:
         parts.discard_if_empty()
         raise
     return finish(options, parts, time.perf_counter() - started, used)
-
-
-def model_for_run(options: ScoreOptions, parts: PartWriter) -> str:
-    """The exact model this run scores with: a registry alias is pinned to its version when the run starts
-    and recorded in the work folder, so a `--resume` continues with that version even if the alias has
-    moved since (a resumed output never mixes two models)."""
-    from train import tracking
-
-    tracking.configure()
-    recorded = parts.read_record().get("model") if options.resume else None
-    if recorded:
-        if recorded["requested"] != options.model_uri:
-            raise ValueError(f"{options.work_folder} was started with --model {recorded['requested']}: resume with "
-                             "that model, or pass --overwrite to start again with this one")
-        now = pinned_model(options.model_uri, quiet=True)
-        if now not in (None, recorded["pinned"]):
-            log.warning("%s now points to %s; this run continues with %s, the model it started with (pass "
-                        "--overwrite to rescore everything with the new one)", options.model_uri, now,
-                        recorded["pinned"])
-        return recorded["pinned"]
-    pinned = pinned_model(options.model_uri)
-    parts.write_record({"model": {"requested": options.model_uri, "pinned": pinned}})
-    if pinned != options.model_uri:
-        log.info("model %s is %s", options.model_uri, pinned)
-    return pinned
-
-
-def pinned_model(model_uri: str, quiet: bool = False) -> str | None:
-    """`tracking.pinned_model_uri` with a clear error (or None if `quiet`) for an unknown model or alias."""
-    from train import tracking
-
-    try:
-        return tracking.pinned_model_uri(model_uri)
-    except Exception as exc:  # unknown model or alias, unreachable store
-        if quiet:
-            return None
-        raise ModelLoadError(f"cannot find the model {model_uri}: {type(exc).__name__}: {exc}") from exc
 
 
 def _download(model_uri: str, requested: str, folder: str) -> str:
@@ -313,6 +281,8 @@ def _progress(enabled: bool):
 
 
 def summary_lines(summary: ScoreSummary, options: ScoreOptions) -> list[str]:
+    if summary.already_complete:
+        return [f"{options.output} is complete already: nothing was changed (pass --overwrite to score again)"]
     lines = [f"scored {summary.documents} documents ({summary.sentences} sentence rows) in {summary.seconds:.1f} s "
              f"-> {options.output}",
              f"article summary: {options.companion('articles')}; report: {options.companion('report', '.md')}"]
@@ -328,4 +298,4 @@ def summary_lines(summary: ScoreSummary, options: ScoreOptions) -> list[str]:
     return lines
 
 
-__all__ = ["ScoreOptions", "ScoreSummary", "model_for_run", "pinned_model", "run_scoring", "summary_lines"]
+__all__ = ["ScoreOptions", "ScoreSummary", "model_for_run", "pinned_model", "run_scoring", "summary_lines", "check_same_inputs"]

@@ -6,7 +6,9 @@ Tabular inputs (.jsonl, .csv, .parquet) are read in chunks so memory stays flat 
 
 from __future__ import annotations
 
+import errno
 import json
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,20 +36,65 @@ class Problem:
     level: str = "error"  # "error": not scored; "warning": scored but flagged
 
 
-def discover(inputs: list[Path]) -> Iterator[Path | Problem]:
-    """Files to read, folders expanded recursively in a stable order; unusable paths become problems."""
+def discover(inputs: list[Path], follow_symlinks: bool = False) -> Iterator[Path | Problem]:
+    """Files to read, folders expanded recursively in a stable order. Every path that cannot be read
+    becomes a problem record instead of vanishing: dangling symlinks, symlink loops, unreadable folders,
+    and symlinks that lead outside their input folder (followed only with `follow_symlinks`)."""
     for item in inputs:
         if item.is_dir():
-            files = sorted(p for p in item.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIXES)
-            if not files:
+            found = list(_walk(item, item.resolve(), follow_symlinks, set()))
+            if not found:
                 yield Problem(str(item), str(item), f"folder has no {'/'.join(sorted(SUFFIXES))} files")
-            yield from files
+            yield from found
         elif not item.exists():
-            yield Problem(str(item), str(item), "no such file or folder")
+            yield Problem(str(item), str(item), "no such file or folder" if not item.is_symlink() else
+                          "dangling symlink or symlink loop")
         elif item.suffix.lower() not in SUFFIXES:
             yield Problem(str(item), str(item), f"unsupported file type '{item.suffix}' (use {', '.join(sorted(SUFFIXES))})")
         else:
             yield item
+
+
+def _walk(folder: Path, root: Path, follow: bool, seen: set[Path]) -> Iterator[Path | Problem]:
+    """One folder's readable files and problems, sorted by name, recursing into sub-folders."""
+    seen.add(folder.resolve())
+    try:
+        entries = sorted(folder.iterdir())
+    except OSError as exc:
+        yield Problem(str(folder), str(folder), f"cannot read folder ({exc.strerror or exc})")
+        return
+    for entry in entries:
+        if entry.is_symlink():
+            problem = _symlink_problem(entry, root, follow, seen)
+            if problem:
+                yield problem
+                continue
+        if entry.is_dir():
+            yield from _walk(entry, root, follow, seen)
+        elif entry.is_file() and entry.suffix.lower() in SUFFIXES:
+            yield entry
+
+
+def _symlink_problem(link: Path, root: Path, follow: bool, seen: set[Path]) -> Problem | None:
+    try:
+        target = link.resolve(strict=True)
+    except (OSError, RuntimeError):  # RuntimeError: a loop on Python 3.11
+        reason = "symlink loop" if _loops(link) else "dangling symlink (its target does not exist)"
+        return Problem(str(link), str(link), reason)
+    if target.is_dir() and target in seen:
+        return Problem(str(link), str(link), "symlink loop (points to a folder already being read)")
+    if not follow and not target.is_relative_to(root):
+        return Problem(str(link), str(link), f"symlink to {target}, outside the input folder: not followed "
+                                             "(pass --follow-symlinks to read it)")
+    return None
+
+
+def _loops(link: Path) -> bool:
+    try:
+        os.stat(link)
+    except OSError as exc:
+        return exc.errno == errno.ELOOP
+    return False
 
 
 def decode(data: bytes) -> tuple[str | None, str]:
@@ -114,8 +161,29 @@ def _checked(doc: Document, max_chars: int) -> Document | Problem:
     return doc
 
 
+def _has_id(row_id) -> bool:
+    return row_id is not None and str(row_id) not in ("", "nan", "NaN", "None")
+
+
+def _row_records(row_id, text, source: str, where: str, max_chars: int,
+                 warn: bool = True) -> Iterator[Document | Problem]:
+    """A row's document (or problem), preceded by a warning that names the substitute id when the row
+    has none (missing, empty or NaN): its position in the file stands in for it. (`warn=False` for a
+    table with no id column at all, which gets one warning for the whole file instead.)"""
+    record = _row_document(row_id, text, source, where, max_chars)
+    if warn and isinstance(record, Document) and not _has_id(row_id):
+        yield Problem(record.id, source, f"{where}: no id (missing, empty or NaN): using '{record.id}'",
+                      level="warning")
+    yield record
+
+
+def _no_id_column(path: Path, first_id: str) -> Problem:
+    return Problem(str(path), str(path), f"no 'id' column: each row's position stands in for its id (the first "
+                   f"is '{first_id}')", level="warning")
+
+
 def _row_document(row_id, text, source: str, where: str, max_chars: int) -> Document | Problem:
-    doc_id = str(row_id) if row_id is not None and str(row_id) != "" and str(row_id) != "nan" else where
+    doc_id = str(row_id) if _has_id(row_id) else where
     if not isinstance(text, str):
         return Problem(doc_id, source, f"{where}: 'text' is missing or not a string")
     return _checked(Document(doc_id, text, source), max_chars)
@@ -138,7 +206,7 @@ def read_jsonl(path: Path, max_chars: int) -> Iterator[Document | Problem]:
             if "text" not in row:
                 yield Problem(str(row.get("id", where)), str(path), f"{where}: no 'text' field")
                 continue
-            yield _row_document(row.get("id"), row["text"], str(path), where, max_chars)
+            yield from _row_records(row.get("id"), row["text"], str(path), where, max_chars)
 
 
 def read_csv(path: Path, max_chars: int) -> Iterator[Document | Problem]:
@@ -151,10 +219,13 @@ def read_csv(path: Path, max_chars: int) -> Iterator[Document | Problem]:
             if first and "text" not in chunk.columns:
                 yield Problem(str(path), str(path), f"CSV has no 'text' column (columns: {list(chunk.columns)})")
                 return
+            if first and "id" not in chunk.columns:
+                yield _no_id_column(path, f"{path}:2")
             first = False
             for offset, row in enumerate(chunk.itertuples(index=False)):
                 line = chunk_index * CHUNK_ROWS + offset + 2  # header is line 1
-                yield _row_document(getattr(row, "id", None), row.text, str(path), f"{path}:{line}", max_chars)
+                yield from _row_records(getattr(row, "id", None), row.text, str(path), f"{path}:{line}", max_chars,
+                                        warn="id" in chunk.columns)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
         yield Problem(str(path), str(path), f"unreadable CSV ({exc.__class__.__name__}: {str(exc)[:200]})")
 
@@ -172,19 +243,22 @@ def read_parquet(path: Path, max_chars: int) -> Iterator[Document | Problem]:
         yield Problem(str(path), str(path), f"Parquet file has no 'text' column (columns: {names})")
         return
     columns = ["text"] + (["id"] if "id" in names else [])
+    if "id" not in names:
+        yield _no_id_column(path, f"{path}:row 0")
     row = 0
     for batch in table.iter_batches(batch_size=CHUNK_ROWS, columns=columns):
         data = batch.to_pydict()
         for i, text in enumerate(data["text"]):
-            yield _row_document(data.get("id", [None] * len(data["text"]))[i], text, str(path),
-                                f"{path}:row {row + i}", max_chars)
+            yield from _row_records(data.get("id", [None] * len(data["text"]))[i], text, str(path),
+                                    f"{path}:row {row + i}", max_chars, warn="id" in names)
         row += batch.num_rows
 
 
-def read_documents(inputs: list[Path], max_chars: int = DEFAULT_MAX_CHARS) -> Iterator[Document | Problem]:
+def read_documents(inputs: list[Path], max_chars: int = DEFAULT_MAX_CHARS,
+                   follow_symlinks: bool = False) -> Iterator[Document | Problem]:
     """Every document of every input, in order; duplicate ids after the first become problems."""
     seen: set[str] = set()
-    for item in discover(inputs):
+    for item in discover(inputs, follow_symlinks):
         if isinstance(item, Problem):
             yield item
             continue

@@ -52,8 +52,8 @@ class PartWriter:
         self.record_file = folder / "run.json"  # what the run was started with (its model), for --resume
         self.entries: list[dict] = []
 
-    def start(self, resume: bool) -> set[str]:
-        """Prepare the folder; returns the ids already finished (resume) or an empty set."""
+    def start(self, resume: bool) -> set:
+        """Prepare the folder; returns the input positions already finished (resume) or an empty set."""
         self.folder.mkdir(parents=True, exist_ok=True)
         if not resume:
             for stale in self.folder.iterdir():
@@ -63,7 +63,10 @@ class PartWriter:
         for leftover in self.folder.iterdir():  # parts written but never journaled: a crash mid-part
             if leftover.name not in (self.journal.name, self.record_file.name) and leftover.name not in listed:
                 leftover.unlink()
-        return {doc_id for entry in self.entries for doc_id in entry["ids"]}
+        if any("positions" not in entry for entry in self.entries):
+            raise ValueError(f"{self.folder} was written by an older version that journaled ids, not input "
+                             "positions: pass --overwrite to start again")
+        return {position for entry in self.entries for position in entry["positions"]}
 
     def read_record(self) -> dict:
         """What `write_record` stored when the run started ({} for a new run or one from an older version)."""
@@ -75,6 +78,8 @@ class PartWriter:
             raise ValueError(f"{self.record_file} is damaged ({exc}): pass --overwrite to start again") from exc
 
     def write_record(self, record: dict) -> None:
+        """Add `record`'s keys to the run record (atomically)."""
+        record = {**self.read_record(), **record}
         tmp = self.record_file.with_name(f".{self.record_file.name}.tmp")
         tmp.write_text(json.dumps(record, indent=1), encoding="utf-8")
         _fsync_rename(tmp, self.record_file)
@@ -93,14 +98,15 @@ class PartWriter:
     def _name(self, part: int, table: str) -> str:
         return f"part-{part:05d}.{table}{self.suffix if table != 'errors' else '.jsonl'}"
 
-    def write(self, tables: dict[str, pd.DataFrame], ids: list[str]) -> None:
+    def write(self, tables: dict[str, pd.DataFrame], positions: list) -> None:
+        """One part: its tables, then a journal line naming the input positions it accounts for."""
         part = len(self.entries)
         written = []
         for table, frame in tables.items():
             if len(frame):
                 write_table(frame, self.folder / self._name(part, table))
                 written.append(table)
-        entry = {"part": part, "tables": written, "ids": ids}
+        entry = {"part": part, "tables": written, "positions": positions}
         with self.journal.open("a", encoding="utf-8") as handle:
             handle.write(json.dumps(entry) + "\n")
             handle.flush()
