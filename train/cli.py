@@ -99,8 +99,9 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
     from train.evaluation.report import evaluate_model
+    from train.scoring.model_ref import resolve_model_reference
 
-    evaluate_model(args.model, Path(args.output))
+    evaluate_model(resolve_model_reference(args.model), Path(args.output))
     return 0
 
 
@@ -122,8 +123,12 @@ the model version the run started with (a registry alias such as @champion is pi
 
 def cmd_score(args: argparse.Namespace) -> int:
     from train.scoring.batch import ScoreOptions, run_scoring, summary_lines
+    from train.scoring.model_ref import resolve_model_reference
 
-    options = ScoreOptions([Path(p) for p in args.inputs], Path(args.output), args.model, args.unit,
+    model = resolve_model_reference(args.model)
+    if model != args.model:
+        log.info("model %s is %s", args.model, model)
+    options = ScoreOptions([Path(p) for p in args.inputs], Path(args.output), model, args.unit,
                            args.resume, args.overwrite, args.max_chars, args.batch_docs, args.workers,
                            args.follow_symlinks)
     if args.engine == "spark":
@@ -166,7 +171,8 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("--limit", type=int, default=20, help="newest N runs")
     compare.set_defaults(func=cmd_compare)
     evaluate = sub.add_parser("evaluate", help="evaluation report for a model (default: the champion)")
-    evaluate.add_argument("--model", default="models:/sectarian-frames@champion", help="any MLflow model URI")
+    evaluate.add_argument("--model", default="models:/sectarian-frames@champion",
+                          help="an MLflow model URI, @alias, registry version or training run name")
     evaluate.add_argument("--output", default="reports", help="report folder")
     evaluate.set_defaults(func=cmd_evaluate)
     score = sub.add_parser("score", help="score new articles in batch", epilog=SCORE_EPILOG,
@@ -175,7 +181,9 @@ def build_parser() -> argparse.ArgumentParser:
                                        "tables with a 'text' column (and optional 'id').")
     score.add_argument("inputs", nargs="+", help="files or folders")
     score.add_argument("-o", "--output", required=True, help="output file: .jsonl, .csv or .parquet")
-    score.add_argument("--model", default="models:/sectarian-frames@champion", help="any MLflow model URI")
+    score.add_argument("--model", default="models:/sectarian-frames@champion",
+                       help="an MLflow model URI, or short: @alias (@champion, @fast), a registry version (3), or a "
+                            "training run's name (minilm-frozen)")
     score.add_argument("--unit", choices=["article", "sentence"], default="article",
                        help="article: split into sentences; sentence: each row is one sentence, scored as is")
     score.add_argument("--resume", action="store_true", help="continue an interrupted run into the same OUTPUT")

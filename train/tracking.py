@@ -22,10 +22,8 @@ REGISTERED_MODEL = "sectarian-frames"
 CHAMPION = "champion"
 PRIMARY_METRIC = "cv_macro_f1"
 KIND_TAG = "sectframes.kind"
-PID_TAG = "sectframes.pid"
-HOST_TAG = "sectframes.host"
-DIGEST_TAG = "data_digest"
-DECISION_TAG = "sectframes.champion_decision"
+PID_TAG, HOST_TAG = "sectframes.pid", "sectframes.host"  # who runs a RUNNING run (orphans are marked FAILED)
+DIGEST_TAG, DECISION_TAG = "data_digest", "sectframes.champion_decision"
 
 
 def configure(root: Path | None = None) -> str:
@@ -245,15 +243,26 @@ def _decide(client, champion, new_version: str, score: float, digest: str) -> tu
     return False, f"data changed, but v{new_version} {score:.4f} is below the best on the new data ({best:.4f})"
 
 
-def training_runs(experiment: str):
-    """The experiment's finished training runs as a pandas table, newest first."""
+def training_runs(experiment: str | None):
+    """The experiment's (None: every experiment's) finished training runs as a pandas table, newest first."""
     import mlflow
 
-    exp = mlflow.get_experiment_by_name(experiment)
-    if exp is None:
+    exp = mlflow.get_experiment_by_name(experiment) if experiment else None
+    if experiment and exp is None:
         return None
-    return mlflow.search_runs([exp.experiment_id], filter_string=f"tags.`{KIND_TAG}` = 'train' and "
+    ids = [exp.experiment_id] if exp else [e.experiment_id for e in mlflow.search_experiments()]
+    return mlflow.search_runs(ids, filter_string=f"tags.`{KIND_TAG}` = 'train' and "
                               "attributes.status = 'FINISHED'", order_by=["attributes.start_time DESC"])
+
+
+def registry_versions() -> dict[str, str]:
+    """run id -> the registry version(s) of `sectarian-frames` logged from that run ("3" or "3, 5")."""
+    from mlflow.tracking import MlflowClient
+
+    found: dict[str, list[int]] = {}
+    for v in MlflowClient().search_model_versions(f"name = '{REGISTERED_MODEL}'"):
+        found.setdefault(v.run_id, []).append(int(v.version))
+    return {run: ", ".join(map(str, sorted(versions))) for run, versions in found.items()}
 
 
 def champion_info() -> tuple[str, str] | None:

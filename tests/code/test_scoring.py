@@ -382,3 +382,24 @@ def test_an_unwritable_output_folder_exits_2_with_one_line(tmp_path, monkeypatch
     monkeypatch.setattr(Path, "mkdir", read_only)
     assert main(["score", str(source), "-o", str(tmp_path / "ro" / "s.jsonl"), "--model", str(tmp_path)]) == 2
     assert "Read-only file system" in caplog.text and "Traceback" not in capsys.readouterr().err
+
+
+def test_model_short_forms(mlflow_store, tmp_path):
+    from tests.conftest import write_suite
+    from train.cli import main
+    from train.errors import ModelLoadError
+    from train.experiments.config import load_config
+    from train.experiments.suite import run_suite
+    from train.scoring.model_ref import resolve_model_reference
+
+    outcome = run_suite(load_config(write_suite(mlflow_store, families=("lexicon",))))[0]
+    assert resolve_model_reference("@champion") == "models:/sectarian-frames@champion"
+    assert resolve_model_reference("1") == "models:/sectarian-frames/1"
+    assert resolve_model_reference(outcome.name) == f"runs:/{outcome.run_id}/model"
+    assert resolve_model_reference("runs:/abc/model") == "runs:/abc/model"
+    with pytest.raises(ModelLoadError, match="make compare"):
+        resolve_model_reference("no-such-run")
+    good = tmp_path / "good.jsonl"
+    good.write_text(json.dumps({"id": "g", "text": ARTICLES[1]}) + "\n")
+    for number, short in enumerate(("1", "@champion", outcome.name)):
+        assert main(["score", str(good), "-o", str(tmp_path / f"{number}.jsonl"), "--model", short, "-q"]) == 0
