@@ -40,6 +40,15 @@ _DATE_TOKEN = re.compile(
     re.IGNORECASE,
 )
 _TERMINAL = (".", "!", "?", "\"", "”", "’", "'", ")", ":")
+# A wire dateline: a place in capitals, optional region/country and date, optional agency, then a dash:
+# "BEIRUT, 14 November (Reuters) -", "MANAMA (Reuters) -", "HOMS, Syria, 19 April (Orontes Press) -".
+_DATELINE_PLACE = r"[A-Z][A-Z'’.\-]{2,}(?:[ \-][A-Z][A-Z'’.\-]+)*(?:,\s*[A-Z][\w'’.\-]*(?:\s[A-Z][\w'’.\-]*)*)*"
+_DATELINE_DATE = r",?\s+(?:\d{1,2}\s+[A-Z][a-z]+\.?|[A-Z][a-z]+\.?\s+\d{1,2})(?:,?\s+\d{4})?"
+_DATELINE_AGENCY = r"\s*\([^()\n]{1,40}\)"
+# a place with a date and/or an agency (a bare "ISIS - " opening a sentence is not a dateline)
+_DATELINE_CORE = f"{_DATELINE_PLACE}(?:{_DATELINE_DATE}(?:{_DATELINE_AGENCY})?|{_DATELINE_AGENCY})"
+DATELINE_PREFIX = re.compile(_DATELINE_CORE + r"\s*[-–—]{1,2}\s+")
+_DATELINE_LINE = re.compile(_DATELINE_CORE + r"\s*[-–—]{0,2}\s*")
 
 
 def words(line: str) -> list[str]:
@@ -86,7 +95,7 @@ def line_is_furniture(line: str) -> bool:
     text = line.strip()
     if not text:
         return False
-    if _CREDIT.search(text) or is_link_line(text) or is_dateline(text):
+    if _CREDIT.search(text) or is_link_line(text) or is_dateline(text) or _DATELINE_LINE.fullmatch(text):
         return True
     if _BYLINE.match(text) and len(words(text)) <= 15:
         return True

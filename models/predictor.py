@@ -15,7 +15,7 @@ import pandas as pd
 
 from models.families import family_class
 from models.frames import FRAME_KEYS
-from models.segment import FURNITURE, PROSE, normalize, split_sentences
+from models.segment import FURNITURE, HEADLINE, PROSE, SCORED_KINDS, normalize, split_sentences
 
 MANIFEST = "manifest.json"
 UNITS = ("article", "sentence")
@@ -68,7 +68,8 @@ class FramePredictor:
         return proba >= self.thresholds
 
     def predict(self, frame: pd.DataFrame, unit: str = "article") -> pd.DataFrame:
-        """One output row per sentence; furniture rows are kept with NaN probabilities and no frame."""
+        """One output row per sentence; prose and headline rows are scored, furniture rows are kept with
+        NaN probabilities and no frame."""
         if unit not in UNITS:
             raise ValueError(f"unit must be one of {UNITS}, got {unit!r}")
         if "text" not in frame.columns:
@@ -88,7 +89,7 @@ class FramePredictor:
         out = out.astype({"id": str, "sentence_index": "int64", "start": "int64", "end": "int64",
                           "kind": str, "text": str})
         proba = np.full((len(out), len(FRAME_KEYS)), np.nan)
-        prose = (out["kind"] == PROSE).to_numpy() if len(out) else np.zeros(0, bool)
+        prose = out["kind"].isin(SCORED_KINDS).to_numpy() if len(out) else np.zeros(0, bool)
         if prose.any():
             proba[prose] = self.proba(out.loc[prose, "text"].tolist())
         decisions = np.where(np.isnan(proba), False, proba >= self.thresholds)
@@ -108,4 +109,4 @@ def sentences_per_second(predictor: FramePredictor, texts: list[str], repeat: in
     return len(texts) * repeat / max(time.perf_counter() - start, 1e-9)
 
 
-__all__ = ["FramePredictor", "save_model", "OUTPUT_COLUMNS", "UNITS", "FURNITURE", "PROSE"]
+__all__ = ["FramePredictor", "save_model", "OUTPUT_COLUMNS", "UNITS", "FURNITURE", "HEADLINE", "PROSE"]

@@ -1,8 +1,10 @@
-"""Article text -> sentences with stable offsets and a prose/furniture kind.
+"""Article text -> sentences with stable offsets and a kind: prose, headline or furniture.
 
 pysbd does the sentence boundary detection; this module adds what it lacks for web articles: line
 structure (headlines and bylines have no full stop), re-joining paragraphs hard-wrapped across lines,
-offsets that always reproduce the original text, and the furniture flag.
+offsets that always reproduce the original text, the furniture flag, a wire dateline opening a paragraph
+("BEIRUT, 14 November (Reuters) -") split off as furniture, and the article's headline as its own kind
+(scored like prose, counted apart from the body).
 """
 
 from __future__ import annotations
@@ -11,10 +13,13 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from models.furniture import classify_lines, sentence_is_furniture
+from models.furniture import DATELINE_PREFIX, classify_lines, sentence_is_furniture
 
 PROSE = "prose"
+HEADLINE = "headline"
 FURNITURE = "furniture"
+SCORED_KINDS = (PROSE, HEADLINE)  # kinds that get probabilities and frames
+HEADLINE_MAX_WORDS = 25
 # pysbd keeps "Ramadi.While" together when a space is missing after the full stop.
 _MISSING_SPACE = re.compile(r"(?<=[a-z]{2}[.!?])(?=[A-Z][a-z])")
 
@@ -111,14 +116,38 @@ def _attach_stray_punctuation(text: str, spans: list[tuple[int, int]]) -> list[t
     return merged
 
 
+def _is_headline(text: str, blocks: list[_Block], number: int) -> bool:
+    """The first block, when it is one short line with no closing full stop and more text follows."""
+    if number != 0 or len(blocks) < 2 or blocks[0].furniture:
+        return False
+    line = text[blocks[0].start:blocks[0].end]
+    return "\n" not in line and len(line.split()) <= HEADLINE_MAX_WORDS and not line.rstrip().endswith(".")
+
+
+def _dateline(text: str, block: _Block) -> _Block | None:
+    """A wire dateline opening a prose block, as its own span (the rest of the block stays prose)."""
+    match = DATELINE_PREFIX.match(text, block.start, block.end)
+    if block.furniture or not match or match.end() >= block.end:
+        return None
+    return _Block(block.start, block.start + len(match.group(0).rstrip()), True)
+
+
 def split_sentences(text: str) -> list[Sentence]:
     """Split an article into sentences; `text[s.start:s.end] == s.text` holds for every sentence."""
     sentences: list[Sentence] = []
-    for block in _blocks(text):
+    blocks = _blocks(text)
+    for number, block in enumerate(blocks):
+        dateline = _dateline(text, block)
+        if dateline:
+            sentences.append(Sentence(len(sentences), dateline.start, dateline.end,
+                                      text[dateline.start:dateline.end], FURNITURE))
+            rest = len(text[dateline.end:block.end]) - len(text[dateline.end:block.end].lstrip())
+            block = _Block(dateline.end + rest, block.end, False)
+        kind = HEADLINE if _is_headline(text, blocks, number) else PROSE
         for start, end in _attach_stray_punctuation(text, _split_block(text, block)):
             piece = text[start:end]
             furniture = block.furniture or sentence_is_furniture(piece)
-            sentences.append(Sentence(len(sentences), start, end, piece, FURNITURE if furniture else PROSE))
+            sentences.append(Sentence(len(sentences), start, end, piece, FURNITURE if furniture else kind))
     return sentences
 
 

@@ -34,6 +34,9 @@ def test_render_keeps_every_block_and_maps_sentences_to_design():
     a = article()
     rendered = render(a)
     assert rendered.text.startswith("Families flee as militia enters town\n\nBy Nadia Test\n\nBAGHDAD, 3 May")
+    kinds = {r["text"]: r["kind"] for r in sentence_records(a, rendered)}
+    assert kinds["Families flee as militia enters town"] == "headline"
+    assert kinds["BAGHDAD, 3 May (Test Wire) -"] == "furniture"  # the dateline, split off the first sentence
     assert "Related: Who runs the town?\nRelated: A timeline of the crisis\n" in rendered.text
     rows = sentence_records(a, rendered)
     by_text = {r["text"]: r for r in rows}
@@ -65,7 +68,7 @@ def test_build_corpus_adjudicates_finished_articles_only(tmp_path):
     report = build_corpus(tmp_path)
     assert report.articles == 2 and report.labelled_sentences == 0
     sentences = [json.loads(line) for line in (tmp_path / "sentences.jsonl").open()]
-    prose = [s for s in sentences if s["kind"] == "prose" and s["article_id"] == "t-01"]
+    prose = [s for s in sentences if s["kind"] in ("prose", "headline") and s["article_id"] == "t-01"]
     _write(tmp_path / "passes" / "pass_a.jsonl", [{"id": s["id"], "labels": ["humanitarian"]} for s in prose])
     _write(tmp_path / "passes" / "pass_b.jsonl",
            [{"id": s["id"], "labels": [] if i == 0 else ["humanitarian"]} for i, s in enumerate(prose)])

@@ -403,3 +403,20 @@ def test_model_short_forms(mlflow_store, tmp_path):
     good.write_text(json.dumps({"id": "g", "text": ARTICLES[1]}) + "\n")
     for number, short in enumerate(("1", "@champion", outcome.name)):
         assert main(["score", str(good), "-o", str(tmp_path / f"{number}.jsonl"), "--model", short, "-q"]) == 0
+
+
+def test_headlines_are_scored_but_counted_apart_and_datelines_are_furniture(tmp_path, model_dir):
+    path = tmp_path / "wire.jsonl"
+    text = ("Families flee as militias attack mosques\n\nBEIRUT, 14 November (Reuters) - The central bank kept "
+            "interest rates unchanged on Tuesday.")
+    path.write_text(json.dumps({"id": "w", "text": text}) + "\n", encoding="utf-8")
+    options = ScoreOptions([path], tmp_path / "s.jsonl")
+    run_scoring(options, model=LocalModel(model_dir), progress=False)
+    rows = read_table(options.output)
+    assert rows["kind"].tolist() == ["headline", "furniture", "prose"]
+    assert rows["p_humanitarian"].notna().tolist() == [True, False, True]
+    article = read_table(options.companion("articles")).iloc[0]
+    assert article["headline_sentences"] == 1 and article["prose_sentences"] == 1
+    headline_frames = [k for k in FRAME_KEYS if rows.iloc[0][k]]
+    assert headline_frames and article["headline_frames"] == ";".join(headline_frames)
+    assert all(article[f"share_{k}"] == 0 for k in headline_frames)  # the body is about interest rates

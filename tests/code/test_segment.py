@@ -1,6 +1,6 @@
 import pytest
 
-from models.segment import FURNITURE, PROSE, normalize, split_sentences
+from models.segment import FURNITURE, HEADLINE, PROSE, normalize, split_sentences
 
 
 def texts(text: str) -> list[str]:
@@ -47,12 +47,12 @@ def test_a_paragraph_wrapped_across_lines_is_one_sentence():
     assert normalize(sentences[0].text) == "The militia moved north to confront the insurgents near the city."
 
 
-def test_a_headline_without_a_full_stop_is_its_own_prose_sentence():
+def test_a_headline_without_a_full_stop_is_its_own_sentence_of_kind_headline():
     text = "Army Flees As Militants Take City\n\nThe militants entered the city on Monday after a short battle.\n"
     sentences = split_sentences(text)
     assert [s.text for s in sentences] == ["Army Flees As Militants Take City",
                                            "The militants entered the city on Monday after a short battle."]
-    assert [s.kind for s in sentences] == [PROSE, PROSE]
+    assert [s.kind for s in sentences] == [HEADLINE, PROSE]
 
 
 @pytest.mark.parametrize("line", [
@@ -100,3 +100,26 @@ def test_empty_text_has_no_sentences():
 
 def test_normalize_strips_markdown_links_and_whitespace():
     assert normalize("See  [the report](http://x)\n now") == "See the report now"
+
+
+@pytest.mark.parametrize("dateline", ["BEIRUT, 14 November (Reuters) -", "MANAMA (Reuters) -",
+                                      "HOMS, Syria, 19 April (Orontes Press) -", "WASHINGTON, Jan. 5, 2015 (AP) --"])
+def test_a_wire_dateline_opening_a_paragraph_is_furniture(dateline):
+    text = f"Army flees city\n\n{dateline} The army left the city. Families fled.\n"
+    sentences = split_sentences(text)
+    assert [(s.kind, s.text) for s in sentences] == [
+        (HEADLINE, "Army flees city"), (FURNITURE, dateline), (PROSE, "The army left the city."),
+        (PROSE, "Families fled.")]
+    assert all(text[s.start:s.end] == s.text for s in sentences)
+
+
+def test_a_dateline_line_is_furniture_and_capitals_in_prose_are_not_a_dateline():
+    sentences = split_sentences("BEIRUT, 14 November\n\nISIS - the group - grew in 2014. The U.S. - led strikes began.\n")
+    assert [s.kind for s in sentences] == [FURNITURE, PROSE, PROSE]
+
+
+def test_only_a_short_first_line_without_a_full_stop_is_a_headline():
+    one = split_sentences("The army left the city on Monday.\n\nFamilies fled.\n")
+    assert [s.kind for s in one] == [PROSE, PROSE]
+    alone = split_sentences("Army flees city\n")
+    assert [s.kind for s in alone] == [PROSE]  # nothing follows: a one-line text is not a headline

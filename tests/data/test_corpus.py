@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from models.frames import FRAME_KEYS
-from models.segment import PROSE, split_sentences
+from models.segment import SCORED_KINDS, split_sentences
 from train import paths
 from train.corpus.gold import build_gold, read_labels
 from train.corpus.records import load_articles, load_gold, read_jsonl
@@ -30,10 +30,10 @@ def test_articles_are_byte_identical_to_the_seeds():
         assert (paths.ARTICLES / seed.name).read_bytes() == seed.read_bytes()
 
 
-def test_gold_labels_every_prose_sentence_exactly_once():
+def test_gold_labels_every_scored_sentence_exactly_once():
     gold = load_gold()
     expected = {f"{a.article_id}:{s.index:03d}" for a in load_articles().values()
-                for s in split_sentences(a.text) if s.kind == PROSE}
+                for s in split_sentences(a.text) if s.kind in SCORED_KINDS}
     assert [r["id"] for r in gold] == sorted(r["id"] for r in gold)
     assert {r["id"] for r in gold} == expected
 

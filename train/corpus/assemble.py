@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from models.frames import validate_labels
-from models.segment import PROSE
+from models.segment import SCORED_KINDS
 from train import paths
 from train.corpus.articles import (ARTICLE_FIELDS, DESIGN_KINDS, LABELLED_BLOCKS, REGISTERS, TOPICS,
                                    article_metadata, render, sentence_records)
@@ -85,7 +85,7 @@ def _labelled(sentences: list[dict], meta: dict[str, dict], passes: Path) -> lis
         return []
     a, b = read_labels(files[0]), read_labels(files[1])
     decisions = read_labels(files[2]) if files[2].exists() else {}
-    prose = [s for s in sentences if s["kind"] == PROSE]
+    prose = [s for s in sentences if s["kind"] in SCORED_KINDS]
     done = {s["article_id"] for s in prose} - {s["article_id"] for s in prose if s["id"] not in a or s["id"] not in b}
     out = []
     for s in prose:
@@ -134,7 +134,7 @@ def annotation_packet(root: Path = paths.CORPUS, article_ids: list[str] | None =
     lines, ids = [], []
     for article_id in wanted:
         text = (root / "articles" / f"{article_id}.txt").read_text(encoding="utf-8")
-        rows = [s for s in sentences if s["article_id"] == article_id and s["kind"] == PROSE]
+        rows = [s for s in sentences if s["article_id"] == article_id and s["kind"] in SCORED_KINDS]
         lines += [f"=================== ARTICLE {article_id} ===================", text, "--- sentences to label ---"]
         lines += [f"{s['id']} | {s['text']}" for s in rows] + [""]
         ids += [s["id"] for s in rows]

@@ -6,7 +6,7 @@ from collections import Counter
 from pathlib import Path
 
 from models.frames import FRAME_KEYS
-from models.segment import split_sentences
+from models.segment import SCORED_KINDS, split_sentences
 from train import paths
 from train.corpus.agreement import exact_agreement, pass_agreement
 from train.corpus.records import load_articles, load_authored, load_corpus, load_gold, read_jsonl
@@ -37,7 +37,7 @@ def article_corpus_card(root: Path = paths.CORPUS) -> dict:
     metas = [row for _, row in read_jsonl(root / "articles.jsonl")]
     split_of = {m["article_id"]: m["split"] for m in metas}
     prose = Counter(split_of[row["article_id"]] for _, row in read_jsonl(root / "sentences.jsonl")
-                    if row["kind"] == "prose")
+                    if row["kind"] in SCORED_KINDS)
     labelled = load_corpus(root / "labelled.jsonl", root / "articles")
     card = {
         "articles": len(metas),

@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 
 from models.frames import validate_labels
-from models.segment import PROSE, split_sentences
+from models.segment import SCORED_KINDS, split_sentences
 from train.corpus.records import Article, read_jsonl
 from train.errors import DataError
 
@@ -46,11 +46,11 @@ def adjudicate(record: dict, pass_a: dict, pass_b: dict, decisions: dict, where:
 
 
 def seed_sentences(articles: dict[str, Article]) -> list[dict]:
-    """Every prose sentence of the seed articles with its id and exact offsets."""
+    """Every scored sentence (prose and headline) of the seed articles with its id and exact offsets."""
     rows = []
     for article in articles.values():
         for sentence in split_sentences(article.text):
-            if sentence.kind == PROSE:
+            if sentence.kind in SCORED_KINDS:
                 rows.append({
                     "id": f"{article.article_id}:{sentence.index:03d}",
                     "article_id": article.article_id,

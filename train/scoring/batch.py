@@ -31,9 +31,9 @@ from train.scoring.resume import check_same_inputs, model_for_run, pinned_model
 from train.scoring.workers import ModelPool, default_workers
 
 log = logging.getLogger(__name__)
-SUMMARY_COLUMNS = (["id", "source", "sentences", "prose_sentences", "furniture_sentences"]
+SUMMARY_COLUMNS = (["id", "source", "sentences", "prose_sentences", "headline_sentences", "furniture_sentences"]
                    + [f"share_{k}" for k in FRAME_KEYS] + [f"mean_p_{k}" for k in FRAME_KEYS]
-                   + ["dominant_frame", "english"])
+                   + ["dominant_frame", "headline_frames", "english"])
 PROBLEM_COLUMNS = ["id", "source", "level", "reason"]
 # Workers take 2-4 s to start and load the model: a smaller input (512 documents at the default batch
 # size) is scored sooner in this process.
@@ -60,15 +60,19 @@ class ScoreSummary:
 
 
 def summarize_article(doc: Document, rows: pd.DataFrame, english: bool) -> dict:
-    """Per article: sentence counts, share of prose sentences per frame, mean probability, dominant frame."""
+    """Per article: sentence counts, share of body prose sentences per frame, mean probability, dominant
+    frame; the headline is scored but counted apart (`headline_frames`), so one line cannot tip the shares."""
     prose = rows[rows["kind"] == "prose"]
+    headlines = rows[rows["kind"] == "headline"]
     shares = {k: float(prose[k].mean()) if len(prose) else 0.0 for k in FRAME_KEYS}
     means = {k: float(prose[f"p_{k}"].mean()) if len(prose) else float("nan") for k in FRAME_KEYS}
     dominant = max(FRAME_KEYS, key=lambda k: (shares[k], np.nan_to_num(means[k])))
     return {"id": doc.id, "source": doc.source, "sentences": len(rows), "prose_sentences": len(prose),
-            "furniture_sentences": len(rows) - len(prose),
+            "headline_sentences": len(headlines), "furniture_sentences": len(rows) - len(prose) - len(headlines),
             **{f"share_{k}": shares[k] for k in FRAME_KEYS}, **{f"mean_p_{k}": means[k] for k in FRAME_KEYS},
-            "dominant_frame": dominant if shares[dominant] > 0 else "none", "english": english}
+            "dominant_frame": dominant if shares[dominant] > 0 else "none",
+            "headline_frames": ";".join(k for k in FRAME_KEYS if len(headlines) and headlines[k].any()),
+            "english": english}
 
 
 def _problem(record: Problem) -> dict:

@@ -32,7 +32,7 @@ import pandas as pd
 
 from models.frames import FRAME_KEYS
 from models.predictor import OUTPUT_COLUMNS
-from models.segment import PROSE
+from models.segment import PROSE, SCORED_KINDS
 from train.scoring.ingest import Document
 from train.scoring.outputs import PartWriter
 from train.scoring.batch import (PROBLEM_COLUMNS, SUMMARY_COLUMNS, ScoreOptions, ScoreSummary, finish, pinned_model,
@@ -140,7 +140,7 @@ def score_rows(spark, rows, model_uri: str):
     predict = mlflow.pyfunc.spark_udf(spark, model_uri, result_type=result_type(model_uri), env_manager="local",
                                       params={"unit": "sentence"})
     base = [F.col(c) for c in ROW_COLUMNS]
-    is_prose = F.coalesce(F.col("level").isNull() & (F.col("kind") == PROSE), F.lit(False))
+    is_prose = F.coalesce(F.col("level").isNull() & F.col("kind").isin(*SCORED_KINDS), F.lit(False))
     scored = (rows.filter(is_prose).withColumn("_pred", predict(F.struct(F.col("text"))))
               .select(*base, *[F.col(f"_pred.{c}").alias(c) for c in PROBA_COLUMNS + list(FRAME_KEYS)]))
     rest = rows.filter(~is_prose).select(*base, *[F.lit(None).cast("double").alias(c) for c in PROBA_COLUMNS],
