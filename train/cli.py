@@ -130,7 +130,7 @@ def cmd_score(args: argparse.Namespace) -> int:
         log.info("model %s is %s", args.model, model)
     options = ScoreOptions([Path(p) for p in args.inputs], Path(args.output), model, args.unit,
                            args.resume, args.overwrite, args.max_chars, args.batch_docs, args.workers,
-                           args.follow_symlinks)
+                           args.follow_symlinks, args.keep_columns)
     if args.engine == "spark":
         from train.scoring.spark_engine import run_spark_scoring
 
@@ -190,6 +190,9 @@ def build_parser() -> argparse.ArgumentParser:
     score.add_argument("--overwrite", action="store_true", help="replace an existing OUTPUT")
     score.add_argument("--follow-symlinks", action="store_true",
                        help="read symlinks that point outside an input folder (by default each is an error record)")
+    score.add_argument("--keep-columns", default="all",
+                       help="a table's other columns (outlet, date, url...) copied to the sentence and article outputs: "
+                            "all (default), none, or a comma-separated list")
     score.add_argument("--max-chars", type=int, default=1_000_000, help="documents longer than this are refused")
     score.add_argument("--batch-docs", type=int, default=64, help="documents per part (memory vs. resume granularity)")
     score.add_argument("--workers", type=int, default=0,

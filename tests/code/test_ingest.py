@@ -173,3 +173,16 @@ def test_rows_without_an_id_get_a_warning_naming_the_substitute(tmp_path):
     pd.DataFrame({"text": [ARTICLE, ARTICLE]}).to_csv(no_column, index=False)
     once = [r for r in read(no_column) if isinstance(r, Problem)]
     assert len(once) == 1 and "no 'id' column" in once[0].reason and once[0].level == "warning"
+
+
+def test_ids_are_paths_inside_the_input_folder_and_source_names_the_file(tmp_path):
+    for folder in ("one", "two"):
+        (tmp_path / folder / "sub").mkdir(parents=True)
+        (tmp_path / folder / "sub" / "a.txt").write_text(ARTICLE, encoding="utf-8")
+    single = read(tmp_path / "one")
+    assert [r.id for r in single] == ["sub/a.txt"] and single[0].source == str(tmp_path / "one" / "sub" / "a.txt")
+    both = read(tmp_path / "one", tmp_path / "two")  # the same relative path in two folders: no clash
+    assert [r.id for r in both] == ["one/sub/a.txt", "two/sub/a.txt"]
+    assert [type(r) for r in both] == [Document, Document]
+    direct = read(tmp_path / "one" / "sub" / "a.txt")
+    assert direct[0].id == str(tmp_path / "one" / "sub" / "a.txt")

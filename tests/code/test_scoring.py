@@ -420,3 +420,28 @@ def test_headlines_are_scored_but_counted_apart_and_datelines_are_furniture(tmp_
     headline_frames = [k for k in FRAME_KEYS if rows.iloc[0][k]]
     assert headline_frames and article["headline_frames"] == ";".join(headline_frames)
     assert all(article[f"share_{k}"] == 0 for k in headline_frames)  # the body is about interest rates
+
+
+@pytest.mark.parametrize("suffix", [".jsonl", ".csv", ".parquet"])
+def test_tabular_inputs_keep_their_other_columns(tmp_path, model_dir, suffix):
+    source = tmp_path / f"in{suffix}"
+    frame = pd.DataFrame({"id": ["a", "b", "c"], "text": ARTICLES, "outlet": ["X", "Y", None],
+                          "date": ["2014-06-10", "2014-06-11", "2014-06-12"], "kind": ["op", "news", "news"]})
+    if suffix == ".jsonl":
+        frame.to_json(source, orient="records", lines=True)
+    elif suffix == ".csv":
+        frame.to_csv(source, index=False)
+    else:
+        frame.to_parquet(source)
+    options = ScoreOptions([source], tmp_path / f"out{suffix}", batch_docs=1)
+    run_scoring(options, model=LocalModel(model_dir), progress=False)
+    rows, articles = read_table(options.output), read_table(options.companion("articles"))
+    assert list(rows.columns) == OUTPUT_COLUMNS + ["outlet", "date", "input.kind"]  # 'kind' clashes
+    assert rows.groupby("id")["date"].first().to_dict() == {"a": "2014-06-10", "b": "2014-06-11", "c": "2014-06-12"}
+    assert articles.set_index("id").loc["b", "outlet"] == "Y" and articles.set_index("id").loc["a", "input.kind"] == "op"
+    some = ScoreOptions([source], tmp_path / f"some{suffix}", keep_columns="date")
+    run_scoring(some, model=LocalModel(model_dir), progress=False)
+    assert list(read_table(some.output).columns) == OUTPUT_COLUMNS + ["date"]
+    with pytest.raises(ValueError, match="no input has the column"):
+        run_scoring(ScoreOptions([source], tmp_path / f"bad{suffix}", keep_columns="url"),
+                    model=LocalModel(model_dir), progress=False)

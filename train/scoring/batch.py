@@ -26,6 +26,7 @@ from models.predictor import OUTPUT_COLUMNS, UNITS
 from train.errors import DiskFull, Interrupted, ModelLoadError, interrupt_code
 from train.scoring.ingest import Document, Problem, looks_english, read_documents
 from train.scoring.outputs import PartWriter, check_format, read_table, return_arrow_memory_promptly
+from train.scoring.columns import attach, input_columns, kept_columns, output_name
 from train.scoring.options import ScoreOptions
 from train.scoring.resume import check_same_inputs, model_for_run, pinned_model
 from train.scoring.workers import ModelPool, default_workers
@@ -162,6 +163,7 @@ def run_scoring(options: ScoreOptions, model=None, progress: bool = True) -> Sco
     done = parts.start(resume=options.resume)
     try:
         check_same_inputs(options, parts)
+        kept = kept_columns(input_columns(options.inputs, options.follow_symlinks), options.keep_columns)
         with tempfile.TemporaryDirectory(prefix="sectframes-model-") as folder:
             used = ""  # a model object given by the caller
             if model is None:  # one local copy for this process or the workers; a bad URI fails before any part
@@ -174,7 +176,9 @@ def run_scoring(options: ScoreOptions, model=None, progress: bool = True) -> Sco
             with _progress(progress) as bar, _scored(batches, model, options) as scored:
                 task = bar.add_task("scoring", total=None, sentences=0)
                 for (docs, problems, positions), (rows, summaries, more) in scored:
-                    tables = {"sentences": rows, "articles": pd.DataFrame(summaries, columns=SUMMARY_COLUMNS),
+                    articles = pd.DataFrame(summaries, columns=SUMMARY_COLUMNS)
+                    tables = {"sentences": attach(rows, docs, kept, OUTPUT_COLUMNS + SUMMARY_COLUMNS),
+                              "articles": attach(articles, docs, kept, OUTPUT_COLUMNS + SUMMARY_COLUMNS),
                               "errors": pd.DataFrame(problems + more, columns=PROBLEM_COLUMNS)}
                     parts.write(tables, positions)
                     bar.update(task, advance=len(docs), sentences=bar.tasks[0].fields["sentences"] + len(rows))
@@ -192,7 +196,7 @@ def run_scoring(options: ScoreOptions, model=None, progress: bool = True) -> Sco
     except BaseException:
         parts.discard_if_empty()
         raise
-    return finish(options, parts, time.perf_counter() - started, used)
+    return finish(options, parts, time.perf_counter() - started, used, kept)
 
 
 def _download(model_uri: str, requested: str, folder: str) -> str:
@@ -226,12 +230,14 @@ def _scored(batches, model, options: ScoreOptions):
     yield ((batch, score_batch(model, batch[0], options.unit)) for batch in batches)
 
 
-def finish(options: ScoreOptions, parts: PartWriter, seconds: float, model_used: str = "") -> ScoreSummary:
+def finish(options: ScoreOptions, parts: PartWriter, seconds: float, model_used: str = "",
+           kept: list[str] = ()) -> ScoreSummary:
     """Merge the parts into the final files, write the report, and remove the work folder."""
     summary = ScoreSummary(seconds=seconds, model_used=model_used)
-    summary.sentences = parts.merge("sentences", options.output, OUTPUT_COLUMNS)
+    extra = [output_name(c, OUTPUT_COLUMNS + SUMMARY_COLUMNS) for c in kept]  # one name in both tables
+    summary.sentences = parts.merge("sentences", options.output, OUTPUT_COLUMNS + extra)
     articles_path = options.companion("articles")
-    summary.documents = parts.merge("articles", articles_path, SUMMARY_COLUMNS)
+    summary.documents = parts.merge("articles", articles_path, SUMMARY_COLUMNS + extra)
     errors_path = options.companion("errors", ".jsonl")
     parts.merge("errors", errors_path, PROBLEM_COLUMNS)
     problems = read_table(errors_path) if errors_path.stat().st_size else pd.DataFrame(columns=PROBLEM_COLUMNS)

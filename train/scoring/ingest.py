@@ -10,7 +10,7 @@ import errno
 import json
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
@@ -26,6 +26,7 @@ class Document:
     id: str
     text: str
     source: str
+    meta: dict = field(default_factory=dict, compare=False)  # a table row's other columns
 
 
 @dataclass(frozen=True)
@@ -140,16 +141,17 @@ def html_to_text(markup: str) -> str:
     return "\n\n".join(blocks) if blocks else " ".join(root.get_text(" ", strip=True).split())
 
 
-def read_text_file(path: Path, max_chars: int) -> Document | Problem:
+def read_text_file(path: Path, max_chars: int, doc_id: str | None = None) -> Document | Problem:
+    doc_id = doc_id or str(path)
     data = path.read_bytes()
     if not data.strip():
-        return Problem(str(path), str(path), "empty file")
+        return Problem(doc_id, str(path), "empty file")
     text, how = decode(data)
     if text is None:
-        return Problem(str(path), str(path), how)
+        return Problem(doc_id, str(path), how)
     if path.suffix.lower() in (".html", ".htm"):
         text = html_to_text(text)
-    return _checked(Document(str(path), text, str(path)), max_chars)
+    return _checked(Document(doc_id, text, str(path)), max_chars)
 
 
 def _checked(doc: Document, max_chars: int) -> Document | Problem:
@@ -166,11 +168,11 @@ def _has_id(row_id) -> bool:
 
 
 def _row_records(row_id, text, source: str, where: str, max_chars: int,
-                 warn: bool = True) -> Iterator[Document | Problem]:
+                 warn: bool = True, meta: dict | None = None) -> Iterator[Document | Problem]:
     """A row's document (or problem), preceded by a warning that names the substitute id when the row
     has none (missing, empty or NaN): its position in the file stands in for it. (`warn=False` for a
     table with no id column at all, which gets one warning for the whole file instead.)"""
-    record = _row_document(row_id, text, source, where, max_chars)
+    record = _row_document(row_id, text, source, where, max_chars, meta)
     if warn and isinstance(record, Document) and not _has_id(row_id):
         yield Problem(record.id, source, f"{where}: no id (missing, empty or NaN): using '{record.id}'",
                       level="warning")
@@ -182,11 +184,12 @@ def _no_id_column(path: Path, first_id: str) -> Problem:
                    f"is '{first_id}')", level="warning")
 
 
-def _row_document(row_id, text, source: str, where: str, max_chars: int) -> Document | Problem:
+def _row_document(row_id, text, source: str, where: str, max_chars: int, meta: dict | None = None) -> Document | Problem:
     doc_id = str(row_id) if _has_id(row_id) else where
     if not isinstance(text, str):
         return Problem(doc_id, source, f"{where}: 'text' is missing or not a string")
-    return _checked(Document(doc_id, text, source), max_chars)
+    return _checked(Document(doc_id, text, source, {k: v for k, v in (meta or {}).items() if k not in ("id", "text")}),
+                    max_chars)
 
 
 def read_jsonl(path: Path, max_chars: int) -> Iterator[Document | Problem]:
@@ -206,7 +209,7 @@ def read_jsonl(path: Path, max_chars: int) -> Iterator[Document | Problem]:
             if "text" not in row:
                 yield Problem(str(row.get("id", where)), str(path), f"{where}: no 'text' field")
                 continue
-            yield from _row_records(row.get("id"), row["text"], str(path), where, max_chars)
+            yield from _row_records(row.get("id"), row["text"], str(path), where, max_chars, meta=row)
 
 
 def read_csv(path: Path, max_chars: int) -> Iterator[Document | Problem]:
@@ -222,10 +225,11 @@ def read_csv(path: Path, max_chars: int) -> Iterator[Document | Problem]:
             if first and "id" not in chunk.columns:
                 yield _no_id_column(path, f"{path}:2")
             first = False
-            for offset, row in enumerate(chunk.itertuples(index=False)):
+            for offset, values in enumerate(chunk.itertuples(index=False, name=None)):
                 line = chunk_index * CHUNK_ROWS + offset + 2  # header is line 1
-                yield from _row_records(getattr(row, "id", None), row.text, str(path), f"{path}:{line}", max_chars,
-                                        warn="id" in chunk.columns)
+                row = dict(zip(chunk.columns, values))
+                yield from _row_records(row.get("id"), row["text"], str(path), f"{path}:{line}", max_chars,
+                                        warn="id" in chunk.columns, meta=row)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
         yield Problem(str(path), str(path), f"unreadable CSV ({exc.__class__.__name__}: {str(exc)[:200]})")
 
@@ -242,40 +246,51 @@ def read_parquet(path: Path, max_chars: int) -> Iterator[Document | Problem]:
     if "text" not in names:
         yield Problem(str(path), str(path), f"Parquet file has no 'text' column (columns: {names})")
         return
-    columns = ["text"] + (["id"] if "id" in names else [])
     if "id" not in names:
         yield _no_id_column(path, f"{path}:row 0")
     row = 0
-    for batch in table.iter_batches(batch_size=CHUNK_ROWS, columns=columns):
-        data = batch.to_pydict()
-        for i, text in enumerate(data["text"]):
-            yield from _row_records(data.get("id", [None] * len(data["text"]))[i], text, str(path),
-                                    f"{path}:row {row + i}", max_chars, warn="id" in names)
+    for batch in table.iter_batches(batch_size=CHUNK_ROWS):
+        for i, record in enumerate(batch.to_pylist()):
+            yield from _row_records(record.get("id"), record["text"], str(path), f"{path}:row {row + i}", max_chars,
+                                    warn="id" in names, meta=record)
         row += batch.num_rows
 
 
 def read_documents(inputs: list[Path], max_chars: int = DEFAULT_MAX_CHARS,
                    follow_symlinks: bool = False) -> Iterator[Document | Problem]:
-    """Every document of every input, in order; duplicate ids after the first become problems."""
+    """Every document of every input, in order; duplicate ids after the first become problems.
+
+    A file found in an input folder is named by its path inside that folder (`sub/a.txt`; with several
+    inputs, prefixed by the folder's name), a file given directly by the path as given; `source` is the
+    input it came from."""
     seen: set[str] = set()
-    for item in discover(inputs, follow_symlinks):
-        if isinstance(item, Problem):
-            yield item
-            continue
-        for record in _read_one(item, max_chars):
-            if isinstance(record, Document):
-                if record.id in seen:
-                    record = Problem(record.id, record.source, f"duplicate id '{record.id}': only the first is scored")
-                else:
-                    seen.add(record.id)
-            yield record
+    for root in inputs:
+        for item in discover([root], follow_symlinks):
+            if isinstance(item, Problem):
+                yield item
+                continue
+            for record in _read_one(item, max_chars, _document_id(item, root, len(inputs) > 1)):
+                if isinstance(record, Document):
+                    if record.id in seen:
+                        record = Problem(record.id, record.source,
+                                         f"duplicate id '{record.id}': only the first is scored")
+                    else:
+                        seen.add(record.id)
+                yield record
 
 
-def _read_one(path: Path, max_chars: int) -> Iterator[Document | Problem]:
+def _document_id(path: Path, root: Path, several: bool) -> str:
+    if path == root or not root.is_dir():
+        return str(path)
+    relative = path.relative_to(root).as_posix()
+    return f"{root.name}/{relative}" if several else relative
+
+
+def _read_one(path: Path, max_chars: int, doc_id: str) -> Iterator[Document | Problem]:
     suffix = path.suffix.lower()
     try:
         if suffix in TEXT_SUFFIXES:
-            yield read_text_file(path, max_chars)
+            yield read_text_file(path, max_chars, doc_id)
         elif suffix == ".jsonl":
             yield from read_jsonl(path, max_chars)
         elif suffix == ".csv":
@@ -283,7 +298,7 @@ def _read_one(path: Path, max_chars: int) -> Iterator[Document | Problem]:
         else:
             yield from read_parquet(path, max_chars)
     except OSError as exc:
-        yield Problem(str(path), str(path), f"cannot read file ({exc.strerror or exc})")
+        yield Problem(doc_id, str(path), f"cannot read file ({exc.strerror or exc})")
 
 
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)

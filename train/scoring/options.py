@@ -22,6 +22,7 @@ class ScoreOptions:
     batch_docs: int = 64
     workers: int = 0  # 0: one per available core
     follow_symlinks: bool = False  # read symlinks that lead outside an input folder
+    keep_columns: str = "all"  # a table's other columns in the outputs: all, none, or a comma list
 
     def companion(self, name: str, suffix: str | None = None) -> Path:
         """Files beside the output: scores.parquet -> scores.articles.parquet, scores.errors.jsonl, ..."""

@@ -167,4 +167,4 @@ def read_table(path: Path) -> pd.DataFrame:
         return pd.read_parquet(path)
     if suffix == ".csv":
         return pd.read_csv(path, keep_default_na=False, na_values=[""], dtype={"id": str})
-    return pd.read_json(path, orient="records", lines=True, dtype={"id": str})
+    return pd.read_json(path, orient="records", lines=True, dtype={"id": str}, convert_dates=False)
