@@ -130,7 +130,7 @@ def cmd_score(args: argparse.Namespace) -> int:
         log.info("model %s is %s", args.model, model)
     options = ScoreOptions([Path(p) for p in args.inputs], Path(args.output), model, args.unit,
                            args.resume, args.overwrite, args.max_chars, args.batch_docs, args.workers,
-                           args.follow_symlinks, args.keep_columns)
+                           args.follow_symlinks, args.keep_columns, args.group_by)
     if args.engine == "spark":
         from train.scoring.spark_engine import run_spark_scoring
 
@@ -193,6 +193,10 @@ def build_parser() -> argparse.ArgumentParser:
     score.add_argument("--keep-columns", default="all",
                        help="a table's other columns (outlet, date, url...) copied to the sentence and article outputs: "
                             "all (default), none, or a comma-separated list")
+    score.add_argument("--group-by", metavar="COLUMN",
+                       help="frame shares per group with 95%% intervals (bootstrap over articles) in the report, "
+                            "OUTPUT's .groups table and plots: a kept input column, or 'folder' (sub-folder of file "
+                            "inputs); a kept 'date' column also gives a monthly time series")
     score.add_argument("--max-chars", type=int, default=1_000_000, help="documents longer than this are refused")
     score.add_argument("--batch-docs", type=int, default=64, help="documents per part (memory vs. resume granularity)")
     score.add_argument("--workers", type=int, default=0,

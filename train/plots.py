@@ -98,3 +98,25 @@ def frame_shares(shares: dict[str, float], path: Path, title: str) -> Path:
     ax.set_xlabel("share of prose sentences")
     ax.set_title(f"Frame shares: {title}")
     return _save(fig, path)
+
+
+def group_shares(table, path: Path, title: str, x_label: str = "group", line: bool = False) -> Path:
+    """Share per frame for each group (bars) or month (lines), with 95% intervals as error bars."""
+    plt = _pyplot()
+    groups = [str(g) for g in table["group"]]
+    fig, axes = plt.subplots(len(FRAME_KEYS), 1, figsize=(max(6, 0.5 * len(groups) + 3), 2.2 * len(FRAME_KEYS)),
+                             sharex=True)
+    x = np.arange(len(groups))
+    for ax, key in zip(np.atleast_1d(axes), FRAME_KEYS):
+        share = table[f"share_{key}"].to_numpy(dtype=float)
+        err = np.vstack([share - table[f"share_{key}_ci_low"], table[f"share_{key}_ci_high"] - share])
+        if line:
+            ax.errorbar(x, share, yerr=err, marker="o", capsize=3, color="#4477aa")
+        else:
+            ax.bar(x, share, yerr=err, capsize=3, color="#4477aa")
+        ax.set_ylabel(key.replace("_", "\n"), fontsize=8)
+        ax.set_ylim(0, min(1, max(0.05, float(np.nanmax(table[f"share_{key}_ci_high"]) * 1.15))))
+    ax.set_xticks(x, groups, rotation=45 if len(groups) > 6 else 0, ha="right" if len(groups) > 6 else "center")
+    ax.set_xlabel(x_label)
+    fig.suptitle(title)
+    return _save(fig, path)

@@ -445,3 +445,44 @@ def test_tabular_inputs_keep_their_other_columns(tmp_path, model_dir, suffix):
     with pytest.raises(ValueError, match="no input has the column"):
         run_scoring(ScoreOptions([source], tmp_path / f"bad{suffix}", keep_columns="url"),
                     model=LocalModel(model_dir), progress=False)
+
+
+def test_group_by_a_column_gives_shares_with_intervals_a_table_plots_and_a_timeline(tmp_path, model_dir):
+    source = tmp_path / "in.csv"
+    n = 24
+    pd.DataFrame({"id": [f"d{i}" for i in range(n)], "text": [ARTICLES[i % 3] for i in range(n)],
+                  "outlet": ["A" if i % 2 else "B" for i in range(n)],
+                  "date": [f"2014-0{1 + i % 4}-15" for i in range(n)]}).to_csv(source, index=False)
+    options = ScoreOptions([source], tmp_path / "s.parquet", group_by="outlet")
+    run_scoring(options, model=LocalModel(model_dir), progress=False)
+    groups = read_table(options.companion("groups"))
+    assert groups["group"].tolist() == ["A", "B"] and groups["articles"].tolist() == [12, 12]
+    for key in FRAME_KEYS:
+        assert (groups[f"share_{key}_ci_low"] <= groups[f"share_{key}"]).all()
+        assert (groups[f"share_{key}"] <= groups[f"share_{key}_ci_high"]).all()
+    report = options.companion("report", ".md").read_text()
+    assert "Frame shares by outlet" in report and "month (date)" in report
+    assert options.companion("groups", ".png").exists() and options.companion("timeline", ".png").exists()
+    with pytest.raises(ValueError, match="not a kept input column"):
+        run_scoring(ScoreOptions([source], tmp_path / "x.parquet", group_by="url"), model=LocalModel(model_dir),
+                    progress=False)
+
+
+def test_group_by_folder_for_file_inputs(tmp_path, model_dir):
+    for folder, text in (("iraq", ARTICLES[1]), ("syria", ARTICLES[0])):
+        (tmp_path / "in" / folder).mkdir(parents=True)
+        for i in range(3):
+            (tmp_path / "in" / folder / f"{i}.txt").write_text(text, encoding="utf-8")
+    options = ScoreOptions([tmp_path / "in"], tmp_path / "s.jsonl", group_by="folder")
+    run_scoring(options, model=LocalModel(model_dir), progress=False)
+    groups = read_table(options.companion("groups"))
+    assert groups.set_index("group")["articles"].to_dict() == {"iraq": 3, "syria": 3}
+
+
+def test_a_share_interval_resamples_articles_not_sentences():
+    from train.scoring.groups import share_with_interval
+
+    rng = np.random.default_rng(0)
+    # one long article all framed, nine short ones not: sentence-level pooling would claim certainty
+    share, low, high = share_with_interval(np.array([90.0] + [0.0] * 9), np.array([90.0] + [10.0] * 9), rng)
+    assert share == 0.5 and low < 0.2 and high > 0.75  # a sentence-level interval would be about ±0.07

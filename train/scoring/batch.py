@@ -27,6 +27,7 @@ from train.errors import DiskFull, Interrupted, ModelLoadError, interrupt_code
 from train.scoring.ingest import Document, Problem, looks_english, read_documents
 from train.scoring.outputs import PartWriter, check_format, read_table, return_arrow_memory_promptly
 from train.scoring.columns import attach, input_columns, kept_columns, output_name
+from train.scoring.groups import FOLDER, group_sections
 from train.scoring.options import ScoreOptions
 from train.scoring.resume import check_same_inputs, model_for_run, pinned_model
 from train.scoring.workers import ModelPool, default_workers
@@ -164,6 +165,7 @@ def run_scoring(options: ScoreOptions, model=None, progress: bool = True) -> Sco
     try:
         check_same_inputs(options, parts)
         kept = kept_columns(input_columns(options.inputs, options.follow_symlinks), options.keep_columns)
+        check_group_by(options.group_by, kept)
         with tempfile.TemporaryDirectory(prefix="sectframes-model-") as folder:
             used = ""  # a model object given by the caller
             if model is None:  # one local copy for this process or the workers; a bad URI fails before any part
@@ -244,14 +246,20 @@ def finish(options: ScoreOptions, parts: PartWriter, seconds: float, model_used:
     summary.errors = problems[problems["level"] == "error"].to_dict("records")
     summary.warnings = problems[problems["level"] == "warning"].to_dict("records")
     articles = read_table(articles_path) if summary.documents else pd.DataFrame(columns=SUMMARY_COLUMNS)
-    write_report(options, summary, articles)
+    write_report(options, summary, articles, kept)
     for leftover in options.work_folder.iterdir():
         leftover.unlink()
     options.work_folder.rmdir()
     return summary
 
 
-def write_report(options: ScoreOptions, summary: ScoreSummary, articles: pd.DataFrame) -> Path:
+def check_group_by(by: str | None, kept: list[str]) -> None:
+    if by and by != FOLDER and by not in kept:
+        raise ValueError(f"--group-by {by}: not a kept input column (kept: {', '.join(kept) or 'none'}; "
+                         f"'{FOLDER}' groups file inputs by sub-folder)")
+
+
+def write_report(options: ScoreOptions, summary: ScoreSummary, articles: pd.DataFrame, kept: list[str] = ()) -> Path:
     from train.plots import frame_shares
 
     prose = articles["prose_sentences"].astype(float) if len(articles) else pd.Series(dtype=float)
@@ -269,6 +277,10 @@ def write_report(options: ScoreOptions, summary: ScoreSummary, articles: pd.Data
              "| frame | share of prose sentences | articles where dominant |", "|---|---|---|"]
     lines += [f"| {k} | {shares[k]:.3f} | {dominant.get(k, 0)} |" for k in FRAME_KEYS]
     lines += [f"| (no frame) | | {dominant.get('none', 0)} |", "", f"![frame shares]({plot.name})", ""]
+    name = {c: output_name(c, OUTPUT_COLUMNS + SUMMARY_COLUMNS) for c in kept}
+    by = options.group_by if options.group_by == FOLDER else name.get(options.group_by or "")
+    lines += group_sections(articles, by, name.get("date"), options.companion("groups"),
+                            lambda kind: options.companion(kind, ".png"))
     if summary.errors or summary.warnings:
         lines += ["## Problems", ""] + [f"- {p['level']}: `{p['id']}`: {p['reason']}"
                                         for p in (summary.errors + summary.warnings)[:200]]

@@ -23,6 +23,7 @@ class ScoreOptions:
     workers: int = 0  # 0: one per available core
     follow_symlinks: bool = False  # read symlinks that lead outside an input folder
     keep_columns: str = "all"  # a table's other columns in the outputs: all, none, or a comma list
+    group_by: str | None = None  # a kept column, or "folder" (file inputs by sub-folder): shares per group
 
     def companion(self, name: str, suffix: str | None = None) -> Path:
         """Files beside the output: scores.parquet -> scores.articles.parquet, scores.errors.jsonl, ..."""
