@@ -64,9 +64,9 @@ score: $(if $(filter spark,$(ENGINE)),$(SPARK_STAMP),$(STAMP)) ## score INPUT in
 	@test -n "$(INPUT)" || { echo "usage: make score INPUT='articles/ more.jsonl' OUTPUT=scores.parquet"; exit 2; }
 	$(BIN)/sectframes score $(INPUT) -o $(OUTPUT) --model $(MODEL) --engine $(ENGINE) --master '$(MASTER)'
 
-serve: $(STAMP) ## serve MODEL over HTTP on 127.0.0.1:PORT (mlflow models serve)
-	PATH=$(abspath $(BIN)):$$PATH MLFLOW_TRACKING_URI=$${MLFLOW_TRACKING_URI:-sqlite:///$(abspath mlflow.db)} \
-		$(BIN)/mlflow models serve -m $(MODEL) --env-manager local -h 127.0.0.1 -p $(PORT)
+serve: $(STAMP) ## serve MODEL over HTTP on 127.0.0.1:PORT (MLflow's scoring app with request limits)
+	MLFLOW_TRACKING_URI=$${MLFLOW_TRACKING_URI:-sqlite:///$(abspath mlflow.db)} \
+		$(BIN)/sectframes serve --model $(MODEL) --host 127.0.0.1 --port $(PORT)
 
 bench: $(SPARK_STAMP) ## throughput, cold start and memory benchmarks -> reports/bench.json
 	$(BIN)/sectframes bench

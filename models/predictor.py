@@ -17,6 +17,7 @@ from models.families import family_class
 from models.frames import FRAME_KEYS
 from models.segment import FURNITURE, HEADLINE, PROSE, SCORED_KINDS, normalize, split_sentences
 
+NO_SENTENCES = "no_sentences"  # the one row of a document with no text: no probabilities, no frame
 MANIFEST = "manifest.json"
 UNITS = ("article", "sentence")
 OUTPUT_COLUMNS = (["id", "sentence_index", "start", "end", "kind", "text"]
@@ -78,7 +79,9 @@ class FramePredictor:
         rows = []
         for doc_id, text in zip(ids, frame["text"].tolist()):
             text = "" if text is None or (isinstance(text, float) and np.isnan(text)) else str(text)
-            if unit == "sentence":
+            if not text.strip():
+                rows.append((doc_id, 0, 0, len(text), NO_SENTENCES, ""))  # says so instead of vanishing
+            elif unit == "sentence":
                 rows.append((doc_id, 0, 0, len(text), PROSE, text))
             else:
                 rows.extend((doc_id, s.index, s.start, s.end, s.kind, s.text) for s in split_sentences(text))
@@ -109,4 +112,4 @@ def sentences_per_second(predictor: FramePredictor, texts: list[str], repeat: in
     return len(texts) * repeat / max(time.perf_counter() - start, 1e-9)
 
 
-__all__ = ["FramePredictor", "save_model", "OUTPUT_COLUMNS", "UNITS", "FURNITURE", "HEADLINE", "PROSE"]
+__all__ = ["FramePredictor", "save_model", "OUTPUT_COLUMNS", "UNITS", "FURNITURE", "HEADLINE", "PROSE", "NO_SENTENCES"]

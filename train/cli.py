@@ -142,6 +142,17 @@ def cmd_score(args: argparse.Namespace) -> int:
     return 1 if summary.failed else 0
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    from train.scoring.model_ref import resolve_model_reference
+    from train.scoring.server import Limits, serve
+
+    if args.max_body_mb <= 0 or args.timeout <= 0:
+        raise ValueError("--max-body-mb and --timeout must be positive")
+    limits = Limits(max_body_bytes=int(args.max_body_mb * 2**20), timeout_s=args.timeout)
+    serve(resolve_model_reference(args.model), args.host, args.port, limits)
+    return 0
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
     from train.bench.run import run_bench
 
@@ -207,10 +218,20 @@ def build_parser() -> argparse.ArgumentParser:
     score.add_argument("--master", default="local[2]", help="Spark master URL with --engine spark")
     score.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     score.set_defaults(func=cmd_score)
+    serve = sub.add_parser("serve", help="serve a model over HTTP (MLflow's scoring app, with request limits)")
+    serve.add_argument("--model", default="models:/sectarian-frames@champion",
+                       help="an MLflow model URI, @alias, registry version or training run name")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=5001)
+    serve.add_argument("--max-body-mb", type=float, default=4.0, help="larger requests get 413 (default 4)")
+    serve.add_argument("--timeout", type=int, default=60, help="seconds per request before a 504 (default 60)")
+    serve.set_defaults(func=cmd_serve)
     bench = sub.add_parser("bench", help="throughput, cold start and peak memory -> reports/bench.json")
     bench.add_argument("--sizes", default="1000,10000", help="synthetic corpus sizes in articles")
     bench.add_argument("--output", default="reports/bench.json")
     bench.add_argument("--champion", default="models:/sectarian-frames@champion", help="model URI of the champion")
+    bench.add_argument("--serve-requests", type=int, default=2000,
+                       help="requests of the HTTP load test on the champion (8 clients; 0 skips it)")
     bench.add_argument("--resume", action="store_true",
                        help="keep the models an interrupted bench already measured (OUTPUT's .partial.json)")
     bench.set_defaults(func=cmd_bench)

@@ -38,7 +38,7 @@ def test_bench_writes_the_report_shape(mlflow_store):
     assert outcome.status == "FINISHED"
     output = mlflow_store / "reports" / "bench.json"
     args = argparse.Namespace(sizes="20,40", output=str(output), champion="models:/sectarian-frames@champion",
-                              cold_repeats=1, model_seconds=0.2, repeats=1)
+                              cold_repeats=1, model_seconds=0.2, repeats=1, serve_requests=30)
     assert run.run_bench(args) == 0
     report = json.loads(output.read_text(encoding="utf-8"))
     assert report["champion"] == "tfidf-quick"
@@ -51,6 +51,8 @@ def test_bench_writes_the_report_shape(mlflow_store):
     assert row["e2e_by_size"]["40"]["prose_sentences"] > row["e2e_by_size"]["20"]["prose_sentences"] > 0
     assert {"cold_start_le_5s", "peak_rss_flat_within_10pct", "model_ge_20000_per_s"} <= set(row["targets_met"])
     assert report["machine"]["cores"] >= 1
+    serving = report["serving"]  # the HTTP load test against `sectframes serve` on loopback
+    assert serving["ok"] == serving["requests"] == 30 and 0 < serving["p50_ms"] <= serving["p99_ms"]
     runs = mlflow.search_runs(experiment_names=["sectarian-frames"], filter_string="tags.`sectframes.kind` = 'bench'")
     assert len(runs) == 1 and runs["metrics.tfidf-quick.cold_start_s"].iloc[0] == pytest.approx(row["cold_start_s"])
 

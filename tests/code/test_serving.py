@@ -1,7 +1,8 @@
-"""`mlflow models serve` with the champion: answers per sentence over HTTP, refuses bad requests with a 4xx.
+"""`sectframes serve` (MLflow's scoring app behind our request guard) with the champion: answers per
+sentence over HTTP, refuses bad and hostile requests with a 4xx, and always answers valid JSON.
 
 One quick TF-IDF model is trained into a throwaway store and served on 127.0.0.1 for the whole module
-(about 20 s in all); the server is always stopped, its process group killed.
+(about 20 s in all), with a 1 MB body limit; the server is always stopped, its process group killed.
 """
 
 import json
@@ -81,14 +82,14 @@ def wait_until_ready(url: str, server: subprocess.Popen, log_path) -> None:
     deadline = time.monotonic() + READY_SECONDS
     while time.monotonic() < deadline:
         if server.poll() is not None:
-            pytest.fail(f"mlflow models serve exited ({server.returncode}):\n{log_path.read_text()[-3000:]}")
+            pytest.fail(f"sectframes serve exited ({server.returncode}):\n{log_path.read_text()[-3000:]}")
         for route in ("/ping", "/health"):
             with suppress(OSError):
                 with OPENER.open(f"{url}{route}", timeout=2) as response:
                     if response.status == 200:
                         return
         time.sleep(0.5)
-    pytest.fail(f"mlflow models serve did not answer /ping within {READY_SECONDS} s:\n{log_path.read_text()[-3000:]}")
+    pytest.fail(f"sectframes serve did not answer /ping within {READY_SECONDS} s:\n{log_path.read_text()[-3000:]}")
 
 
 @pytest.fixture(scope="module")
@@ -116,19 +117,19 @@ def served(tmp_path_factory):
         env.pop("MLFLOW_REGISTRY_URI", None)
         with open(log_path, "wb") as log:
             server = subprocess.Popen(
-                [sys.executable, "-m", "mlflow", "models", "serve", "-m", MODEL_URI, "--env-manager", "local",
-                 "-h", "127.0.0.1", "-p", str(port)],
+                [sys.executable, "-m", "train.cli", "serve", "--model", MODEL_URI, "--host", "127.0.0.1",
+                 "--port", str(port), "--max-body-mb", "1"],
                 cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         try:
             url = f"http://127.0.0.1:{port}"
             wait_until_ready(url, server, log_path)
-            yield url, tracking_uri
+            yield url, tracking_uri, server.pid
         finally:
             stop(server)
 
 
 def test_two_articles_come_back_one_row_per_sentence(served):
-    url, tracking_uri = served
+    url, tracking_uri, _ = served
     status, answer = post(url, split_body(ARTICLES))
     assert status == 200, answer
     rows = pd.DataFrame(answer["predictions"])
@@ -151,7 +152,7 @@ def test_two_articles_come_back_one_row_per_sentence(served):
 
 
 def test_records_with_unit_sentence_give_one_row_per_record(served):
-    url, _ = served
+    url = served[0]
     body = {"dataframe_records": [{"id": "s1", "text": "The army fled. Families followed."},
                                   {"id": "s2", "text": "Foreign advisers arrived."}],
             "params": {"unit": "sentence"}}
@@ -194,3 +195,58 @@ def test_an_unknown_unit_is_a_400_that_names_the_parameter(served):
     status, answer = post(served[0], split_body(ARTICLES, unit="paragraph"))
     assert_client_error(status, answer, "unit", "paragraph")
     assert answer["error_code"] == "INVALID_PARAMETER_VALUE" and "stack_trace" not in answer
+
+
+
+def rss_mb(pid: int) -> float:
+    for line in open(f"/proc/{pid}/status"):
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def test_a_body_over_the_limit_is_a_413_and_costs_no_memory(served):
+    url, _, pid = served
+    before = rss_mb(pid)
+    big = split_body(pd.DataFrame({"id": ["x"], "text": ["The army fled. " * 150_000]}))  # about 2 MB
+    for _ in range(3):
+        status, answer = post(url, big)
+        assert status == 413 and "limit" in answer["message"], answer
+    assert rss_mb(pid) - before < 100  # the body is refused before it is read
+
+
+def test_deeply_nested_json_is_a_400_not_a_500(served):
+    status, answer = post(served[0], '{"dataframe_records": ' + "[" * 5000 + "]" * 5000 + "}")
+    assert_client_error(status, answer, "nested")
+
+
+@pytest.mark.parametrize("text", [3, ["a list"], None])
+def test_a_text_that_is_not_a_string_is_a_400_naming_the_row(served, text):
+    body = {"dataframe_records": [{"id": "ok", "text": "The army fled."}, {"id": "bad", "text": text}]}
+    status, answer = post(served[0], json.dumps(body))
+    assert_client_error(status, answer, "row 1", "string")
+
+
+def test_an_empty_text_comes_back_as_a_row_saying_no_sentences(served):
+    status, answer = post(served[0], json.dumps({"dataframe_records": [{"id": "e", "text": "  "}]}))
+    assert status == 200, answer
+    assert [(r["id"], r["kind"]) for r in answer["predictions"]] == [("e", "no_sentences")]
+
+
+def test_unknown_params_are_a_400(served):
+    status, answer = post(served[0], json.dumps({"dataframe_records": [{"text": "The army fled."}],
+                                                 "params": {"unit": "article", "threshold": 0.2}}))
+    assert_client_error(status, answer, "threshold")
+
+
+def test_answers_are_valid_json_even_with_nan_probabilities(served):
+    request = urllib.request.Request(f"{served[0]}/invocations", data=split_body(ARTICLES).encode(), method="POST",
+                                     headers={"Content-Type": "application/json"})
+    with OPENER.open(request, timeout=60) as response:
+        raw = response.read().decode("utf-8")
+
+    def refuse(token):
+        raise AssertionError(f"invalid JSON token {token}")
+
+    rows = json.loads(raw, parse_constant=refuse)["predictions"]
+    assert any(r["kind"] == "furniture" and r["p_humanitarian"] is None for r in rows)

@@ -85,6 +85,8 @@ def log_to_mlflow(report: dict, path: Path, experiment: str) -> str:
                             f"{key}.model_sentences_per_s": row["model_sentences_per_s"],
                             f"{key}.cold_start_s": row["cold_start_s"]})
             metrics.update({f"{key}.peak_rss_mb_{size}": mb for size, mb in row["peak_rss_mb"].items()})
+        if report.get("serving"):
+            metrics.update({f"serving.{k}": report["serving"][k] for k in ("requests_per_s", "p50_ms", "p99_ms")})
         tracking.log_metrics(metrics)
         tracking.log_artifact(path)
         return run.info.run_id

@@ -214,6 +214,20 @@ def _resumable(partial: Path, sizes: list[int]) -> dict:
     return saved.get("models", {}) if saved.get("sizes") == sizes and saved.get("seed") == SEED else {}
 
 
+def _serving(champion: BenchModel, corpus: Path, work: Path, requests: int) -> dict:
+    """The HTTP load test on the champion (see `train.bench.serving`); {} when switched off."""
+    if requests <= 0:
+        return {}
+    from train.bench.serving import load_test
+
+    with corpus.open(encoding="utf-8") as handle:
+        articles = [json.loads(line)["text"] for _, line in zip(range(200), handle)]
+    result = load_test(champion.uri, articles, work, requests=requests)
+    log.info("serving %s: %.0f requests/s, p99 %.0f ms (%d of %d answered 200)", champion.name,
+             result["requests_per_s"], result["p99_ms"], result["ok"], result["requests"])
+    return result
+
+
 def run_bench(args: argparse.Namespace) -> int:
     from train import tracking
     from train.console import wide_console
@@ -250,11 +264,12 @@ def run_bench(args: argparse.Namespace) -> int:
                 models[model.name] = bench_model(model, corpora, work, options)
             # after every model, so a killed bench keeps what it measured (`resume` picks it up)
             partial.write_text(json.dumps({"sizes": sizes, "seed": SEED, "models": models}, indent=1), encoding="utf-8")
+        serving = _serving(champion, corpora[sizes[0]], work, int(getattr(args, "serve_requests", 2000) or 0))
     machine["load_avg_end"] = list(os.getloadavg())
     report = {"champion": champion.name, "models": models, "machine": machine, "sizes": sizes,
               "corpus": {"seed": SEED, "sentences_per_article": list(ARTICLE_SENTENCES),
                          "source_sentences": len(sentences), "by_size": corpus_stats},
-              "targets": TARGETS, "seconds": time.perf_counter() - started,
+              "targets": TARGETS, "seconds": time.perf_counter() - started, "serving": serving,
               "created": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
     output.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     partial.unlink(missing_ok=True)

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from models.frames import FRAME_KEYS
-from models.predictor import OUTPUT_COLUMNS, UNITS
+from models.predictor import NO_SENTENCES, OUTPUT_COLUMNS, UNITS
 from train.errors import DiskFull, Interrupted, ModelLoadError, interrupt_code
 from train.scoring.ingest import Document, Problem, looks_english, read_documents
 from train.scoring.outputs import PartWriter, check_format, read_table, return_arrow_memory_promptly
@@ -85,6 +85,7 @@ def score_batch(model, docs: list[Document], unit: str) -> tuple[pd.DataFrame, l
     """Sentence rows, article summaries and problem records for one batch of documents."""
     frame = pd.DataFrame({"id": [d.id for d in docs], "text": [d.text for d in docs]})
     rows = model.predict(frame, params={"unit": unit}) if docs else pd.DataFrame(columns=OUTPUT_COLUMNS)
+    rows = rows[rows["kind"] != NO_SENTENCES]  # such a document becomes a problem record below
     summaries, problems = [], []
     by_id = dict(tuple(rows.groupby("id", sort=False))) if len(rows) else {}
     for doc in docs:
