@@ -38,9 +38,11 @@ def test_bad_unit_and_missing_text_are_clear_errors(predictor):
         predictor.predict(pd.DataFrame({"body": ["x"]}))
 
 
-def test_empty_and_missing_text_give_no_rows(predictor):
-    out = predictor.predict(pd.DataFrame({"id": ["a", "b"], "text": ["", None]}))
-    assert out.empty and list(out.columns) == OUTPUT_COLUMNS
+def test_empty_and_missing_text_give_one_row_saying_no_sentences(predictor):
+    for unit in ("article", "sentence"):
+        out = predictor.predict(pd.DataFrame({"id": ["a", "b"], "text": ["  ", None]}), unit=unit)
+        assert list(out.columns) == OUTPUT_COLUMNS and out["kind"].tolist() == ["no_sentences"] * 2
+        assert out[[f"p_{k}" for k in FRAME_KEYS]].isna().all().all() and not out[list(FRAME_KEYS)].any().any()
 
 
 def test_loading_a_folder_that_is_not_a_model(tmp_path):
