@@ -123,5 +123,7 @@ class FakeClient:
     (FakeVersion("1", 0.9, "d0"), [FakeVersion("2", 0.7, "d1")], 0.45, "d1", False),
 ])
 def test_champion_rules(champion, others, score, digest, promoted):
-    decision, reason = tracking._decide(FakeClient(others), champion, "9", score, digest)
+    from train.tracking import registry
+
+    decision, reason = registry._decide(FakeClient(others), champion, "9", score, digest)
     assert decision is promoted and reason

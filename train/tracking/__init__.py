@@ -1,0 +1,20 @@
+"""Everything that talks to MLflow lives in this package, and every other module goes through it:
+the store and reading back (`store`), runs and logging (`runs`), the packaged model (`packaging`) and the
+registry with the champion alias (`registry`). Import it as `from train import tracking`."""
+
+from train.tracking.packaging import log_predictor, requirements, signature
+from train.tracking.registry import (Decision, champion_info, pinned_model_uri, register_and_decide,
+                                     registry_versions)
+from train.tracking.runs import (fail_orphaned_runs, log_artifact, log_artifacts, log_dataset, log_figure,
+                                 log_metrics, log_params, resumed_run, tracked_run)
+from train.tracking.store import (CHAMPION, DECISION_TAG, DIGEST_TAG, HOST_TAG, KIND_TAG, PID_TAG, PRIMARY_METRIC,
+                                  REGISTERED_MODEL, configure, download_model, download_run_artifact,
+                                  experiment_id, git_commit, is_embedded, load_pyfunc, run_id_of_model, run_record,
+                                  training_runs)
+
+__all__ = ["CHAMPION", "DECISION_TAG", "DIGEST_TAG", "HOST_TAG", "KIND_TAG", "PID_TAG", "PRIMARY_METRIC",
+           "REGISTERED_MODEL", "Decision", "champion_info", "configure", "download_model", "download_run_artifact",
+           "experiment_id", "fail_orphaned_runs", "git_commit", "is_embedded", "load_pyfunc", "log_artifact",
+           "log_artifacts", "log_dataset", "log_figure", "log_metrics", "log_params", "log_predictor",
+           "pinned_model_uri", "register_and_decide", "registry_versions", "requirements", "resumed_run",
+           "run_id_of_model", "run_record", "signature", "tracked_run", "training_runs"]
