@@ -111,3 +111,27 @@ def test_every_article_file_is_recorded_with_its_digest(metas):
         assert hashlib.sha256(data).hexdigest() == meta["sha256"], meta["article_id"]
     assert len({m["article_id"] for m in metas}) == len(metas)
     assert all(json.dumps(m) for m in metas)
+
+
+def test_the_corpus_has_the_size_and_breadth_it_was_built_for(metas, sentences):
+    from collections import Counter
+
+    from models.segment import SCORED_KINDS
+
+    scored = Counter(s["article_id"] for s in sentences if s["kind"] in SCORED_KINDS)
+    assert all(12 <= scored[m["article_id"]] <= 40 for m in metas)
+    conflict = [m for m in metas if m["topic"] == "conflict"]
+    off_topic = [m for m in metas if m["topic"] == "off_topic"]
+    assert len(conflict) >= 240 and sum(scored[m["article_id"]] for m in conflict) >= 5000
+    assert len(off_topic) >= 80 and sum(scored[m["article_id"]] for m in off_topic) >= 1600
+    assert len({m["setting"] for m in conflict}) >= 16 and len({m["register"] for m in conflict}) == 8
+
+
+def test_every_scored_sentence_is_labelled_and_off_topic_news_carries_no_frame(sentences):
+    from models.segment import SCORED_KINDS
+
+    labelled = {r["id"]: r for r in load_corpus()}
+    assert {s["id"] for s in sentences if s["kind"] in SCORED_KINDS} == set(labelled)
+    assert not [r["id"] for r in labelled.values() if r["topic"] == "off_topic" and r["labels"]]
+    for record in labelled.values():  # the writers' design metadata travels with every record
+        assert {"setting", "register", "period", "intended", "design_kind"} <= set(record), record["id"]
