@@ -163,6 +163,11 @@ def _checked(doc: Document, max_chars: int) -> Document | Problem:
     return doc
 
 
+def _at(where: str, doc_id: str) -> str:
+    """`file:line: ` in a reason, unless the record's id already is that position (said once, not twice)."""
+    return "" if doc_id == where else f"{where}: "
+
+
 def _has_id(row_id) -> bool:
     return row_id is not None and str(row_id) not in ("", "nan", "NaN", "None")
 
@@ -174,7 +179,7 @@ def _row_records(row_id, text, source: str, where: str, max_chars: int,
     table with no id column at all, which gets one warning for the whole file instead.)"""
     record = _row_document(row_id, text, source, where, max_chars, meta)
     if warn and isinstance(record, Document) and not _has_id(row_id):
-        yield Problem(record.id, source, f"{where}: no id (missing, empty or NaN): using '{record.id}'",
+        yield Problem(record.id, source, "no id (missing, empty or NaN): the row's position stands in for it",
                       level="warning")
     yield record
 
@@ -187,7 +192,7 @@ def _no_id_column(path: Path, first_id: str) -> Problem:
 def _row_document(row_id, text, source: str, where: str, max_chars: int, meta: dict | None = None) -> Document | Problem:
     doc_id = str(row_id) if _has_id(row_id) else where
     if not isinstance(text, str):
-        return Problem(doc_id, source, f"{where}: 'text' is missing or not a string")
+        return Problem(doc_id, source, f"{_at(where, doc_id)}'text' is missing or not a string")
     return _checked(Document(doc_id, text, source, {k: v for k, v in (meta or {}).items() if k not in ("id", "text")}),
                     max_chars)
 
@@ -201,13 +206,14 @@ def read_jsonl(path: Path, max_chars: int) -> Iterator[Document | Problem]:
             try:
                 row = json.loads(raw.decode("utf-8"))
             except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-                yield Problem(where, str(path), f"{where}: not valid JSON ({exc.__class__.__name__}: {exc})")
+                yield Problem(where, str(path), f"not valid JSON ({exc.__class__.__name__}: {exc})")
                 continue
             if not isinstance(row, dict):
-                yield Problem(where, str(path), f"{where}: each line must be a JSON object")
+                yield Problem(where, str(path), "each line must be a JSON object")
                 continue
             if "text" not in row:
-                yield Problem(str(row.get("id", where)), str(path), f"{where}: no 'text' field")
+                row_id = str(row.get("id", where))
+                yield Problem(row_id, str(path), f"{_at(where, row_id)}no 'text' field")
                 continue
             yield from _row_records(row.get("id"), row["text"], str(path), where, max_chars, meta=row)
 
