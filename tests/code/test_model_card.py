@@ -4,6 +4,7 @@ throwaway MLflow store (lexicon model, seconds)."""
 from __future__ import annotations
 
 import contextlib
+import types
 import json
 
 import numpy as np
@@ -81,23 +82,24 @@ def test_evaluate_runs_the_suite_on_the_served_model_and_logs_to_its_run(tmp_pat
             return flat_predict(frame)
 
     @contextlib.contextmanager
-    def resumed(run_id):
+    def evaluation_run(run_id, model_uri):
         logged["run"] = run_id
-        yield
+        yield types.SimpleNamespace(info=types.SimpleNamespace(run_id="e1"))
 
     monkeypatch.setattr(tracking, "configure", lambda: "sqlite:///unused")
     monkeypatch.setattr(tracking, "run_id_of_model", lambda uri: "r1")
     monkeypatch.setattr(tracking, "load_pyfunc", lambda uri: Served())
     monkeypatch.setattr(tracking, "champion_info", lambda: ("3", "r1"))
     monkeypatch.setattr(tracking, "run_record", lambda run_id: {"run_id": run_id, "metrics": {"cv_macro_f1": 0.5}})
-    monkeypatch.setattr(tracking, "resumed_run", resumed)
+    monkeypatch.setattr(tracking, "evaluation_run", evaluation_run)
+    monkeypatch.setattr(tracking, "log_metrics_to", lambda run_id, values: logged.setdefault("on_run", run_id))
     monkeypatch.setattr(tracking, "log_metrics", lambda values: logged.setdefault("metrics", {}).update(values))
     monkeypatch.setattr(tracking, "log_artifacts", lambda d, p: logged.setdefault("artifacts", sorted(
         f.name for f in d.iterdir())))
     monkeypatch.setattr(evaluation, "load_predictions", lambda uri, run_id, workdir: (table, True))
     monkeypatch.setattr(evaluation, "write_report", lambda t, h, uri, run_id, out: out / "evaluation.md")
     evaluate_model("models:/sectarian-frames@champion", tmp_path)
-    assert logged["unit"] == "sentence" and logged["run"] == "r1"
+    assert logged["unit"] == "sentence" and logged["run"] == "r1" and logged["on_run"] == "r1"
     assert {"behaviour_flip_rate", "behaviour_mft_pass_rate", "behaviour_direction_pass_rate"} <= set(logged["metrics"])
     assert {"behaviour.json", "model_card.md"} <= set(logged["artifacts"])  # written before they are logged
     assert "registered version 3, the champion" in (tmp_path / "model_card.md").read_text()
@@ -107,6 +109,7 @@ def test_evaluate_runs_the_suite_on_the_served_model_and_logs_to_its_run(tmp_pat
 def test_evaluate_writes_behaviour_and_card_and_logs_them(mlflow_store):
     run_suite(load_config(write_suite(mlflow_store, families=("lexicon",))))
     output = mlflow_store / "reports"
+    trained = MlflowClient().get_run(tracking.champion_info()[1])
     evaluate_model("models:/sectarian-frames@champion", output)
     results = json.loads((output / "behaviour.json").read_text())
     assert 0.0 <= results["invariance"]["flip_rate"] <= 1.0
@@ -116,6 +119,11 @@ def test_evaluate_writes_behaviour_and_card_and_logs_them(mlflow_store):
     run = MlflowClient().get_run(run_id)
     assert {"behaviour_flip_rate", "behaviour_mft_pass_rate", "behaviour_direction_pass_rate",
             "behaviour_mft_neutral_sect_pass_rate"} <= set(run.data.metrics)
-    assert run.info.status == "FINISHED"
-    logged = {a.path for a in MlflowClient().list_artifacts(run_id, "reports")}
+    assert run.info.status == "FINISHED" and run.info.end_time == trained.info.end_time  # not stretched
+    interval = f"{run.data.metrics['cv_macro_f1_ci_low']:.3f} to {run.data.metrics['cv_macro_f1_ci_high']:.3f}"
+    assert interval in (output / "evaluation.md").read_text()  # one source of truth for the interval
+    [evaluation_run] = MlflowClient().search_runs([run.info.experiment_id],
+                                                 filter_string=f"tags.`mlflow.parentRunId` = '{run_id}'")
+    assert evaluation_run.data.tags["sectframes.kind"] == "evaluation" and evaluation_run.info.status == "FINISHED"
+    logged = {a.path for a in MlflowClient().list_artifacts(evaluation_run.info.run_id, "reports")}
     assert {"reports/model_card.md", "reports/behaviour.json", "reports/evaluation.md"} <= logged

@@ -132,20 +132,24 @@ def _metric(run: dict, name: str, fallback: float | None = None) -> float | None
     return run.get("metrics", {}).get(name, fallback)
 
 
+def macro_with_interval(run: dict, Y, D) -> tuple[float, float, float, str]:
+    """(macro-F1, CI low, CI high, where from): the training run's logged figures when it has them, so the
+    report, the model card and the README quote one interval; else computed from the table."""
+    from train.experiments import metrics
+
+    if all(_metric(run, name) is not None for name in ("cv_macro_f1", "cv_macro_f1_ci_low", "cv_macro_f1_ci_high")):
+        return (_metric(run, "cv_macro_f1"), _metric(run, "cv_macro_f1_ci_low"), _metric(run, "cv_macro_f1_ci_high"),
+                "the training run's metrics in MLflow")
+    low, high = metrics.bootstrap_ci(Y, D)
+    return metrics.macro_f1(Y, D), low, high, "the evaluation table (no run metrics found)"
+
+
 def _figures(c: CardInputs) -> list[str]:
     from train.experiments import metrics
 
     frame_ci = frame_f1_intervals(c.Y, c.D)
     per_frame = metrics.per_frame(c.Y, c.table[[f"p_{k}" for k in FRAME_KEYS]].to_numpy(float), c.D)
-    has_run = bool(c.run.get("metrics", {}).get("cv_macro_f1") is not None)
-    if has_run:
-        macro, low, high = (_metric(c.run, "cv_macro_f1"), _metric(c.run, "cv_macro_f1_ci_low"),
-                            _metric(c.run, "cv_macro_f1_ci_high"))
-        source = "the training run's metrics in MLflow"
-    else:
-        macro = metrics.macro_f1(c.Y, c.D)
-        low, high = metrics.bootstrap_ci(c.Y, c.D)
-        source = "the evaluation table (no run metrics found)"
+    macro, low, high, source = macro_with_interval(c.run, c.Y, c.D)
     lines = ["## Evaluation protocol", "",
              "- **Leave-one-article-out cross-validation** on the seed gold set: each article is predicted by a "
              "model trained on the other articles (plus the authored sentences, if used); authored sentences are "

@@ -78,8 +78,11 @@ def load_predictions(model_uri: str, run_id: str | None, workdir: Path) -> tuple
 def write_report(table: pd.DataFrame, honest: bool, model_uri: str, run_id: str | None, output: Path) -> Path:
     output.mkdir(parents=True, exist_ok=True)
     Y, P, D = _matrices(table)
+    from train.evaluation.model_card import macro_with_interval
+
     per_frame, overall = metrics.per_frame(Y, P, D), metrics.overall(Y, P, D)
-    low, high = metrics.bootstrap_ci(Y, D)
+    run = tracking.run_record(run_id) if run_id and honest else {}
+    macro, low, high, _ = macro_with_interval(run, Y, D)  # one interval for the report, card and README
     plots.per_frame_f1(per_frame, output / "per_frame_f1.png", "per-frame precision / recall / F1")
     plots.pr_curves(Y, P, output / "precision_recall.png", "precision-recall")
     plots.cooccurrence(Y, D, output / "cooccurrence.png", "gold vs predicted")
@@ -90,7 +93,7 @@ def write_report(table: pd.DataFrame, honest: bool, model_uri: str, run_id: str 
                  "Figures are from leave-one-article-out cross-validation (out-of-fold predictions)."
                  if honest else "**In-sample:** no out-of-fold predictions were found, so the model scored "
                                 "the gold sentences it may have been trained on; these figures are optimistic."),
-             "", f"Macro-F1 **{overall['macro_f1']:.3f}** (95% bootstrap CI {low:.3f} to {high:.3f}); "
+             "", f"Macro-F1 **{macro:.3f}** (95% bootstrap CI {low:.3f} to {high:.3f}); "
                  f"micro-F1 {overall['micro_f1']:.3f}; exact match {overall['exact_match']:.3f}; "
                  f"Brier {overall['brier']:.3f}; {len(table)} sentences.", "",
              "| frame | precision | recall | F1 | PR-AUC | Brier | gold | predicted |", "|---|---|---|---|---|---|---|---|"]
@@ -145,9 +148,11 @@ def evaluate_model(model_uri: str, output: Path) -> Path:
     report = write_report(table, honest, model_uri, run_id, output)
     results = run_behaviour_suite(model_uri, output)
     write_card(model_uri, run_id, table, honest, results, output)
-    if run_id:
-        with tracking.resumed_run(run_id):
+    if run_id:  # the reports in an evaluation run of their own; the behaviour rates on the model's run too
+        with tracking.evaluation_run(run_id, model_uri) as run:
             tracking.log_metrics(behaviour_metrics(results))
             tracking.log_artifacts(output, "reports")
-    log.info("wrote %s%s", report, f" and logged it to run {run_id}" if run_id else "")
+        tracking.log_metrics_to(run_id, behaviour_metrics(results))
+    log.info("wrote %s%s", report, f" and logged it to evaluation run {run.info.run_id} (of run {run_id})"
+             if run_id else "")
     return report

@@ -7,6 +7,7 @@ import contextlib
 import logging
 import os
 import socket
+import time
 from pathlib import Path
 
 from train.tracking.store import HOST_TAG, PID_TAG
@@ -60,12 +61,30 @@ def tracked_run(exp_id: str, run_name: str, tags: dict[str, str]):
 
 
 @contextlib.contextmanager
-def resumed_run(run_id: str):
-    """Reopen a finished run to attach more artifacts (evaluation reports), leaving it FINISHED."""
-    import mlflow
+def evaluation_run(source_run_id: str, model_uri: str):
+    """A run of its own (kind `evaluation`) for `make evaluate`, nested under the model's training run in
+    the UI (`mlflow.parentRunId`), so the training run keeps its own duration."""
+    from mlflow.tracking import MlflowClient
 
-    with mlflow.start_run(run_id=run_id):
-        yield
+    from train.tracking.store import KIND_TAG
+
+    source = MlflowClient().get_run(source_run_id)
+    tags = {KIND_TAG: "evaluation", "mlflow.parentRunId": source_run_id, "source_run_id": source_run_id,
+            "model_uri": model_uri}
+    with tracked_run(source.info.experiment_id, f"evaluate {source.info.run_name}", tags) as run:
+        yield run
+
+
+def log_metrics_to(run_id: str, values: dict[str, float]) -> None:
+    """Metrics onto a finished run (its status and end time stay as they are)."""
+    import math
+
+    from mlflow.entities import Metric
+    from mlflow.tracking import MlflowClient
+
+    now = int(time.time() * 1000)
+    MlflowClient().log_batch(run_id, metrics=[Metric(k, float(v), now, 0) for k, v in values.items()
+                                              if v is not None and not math.isnan(v)])
 
 
 def log_params(params: dict) -> None:
