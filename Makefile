@@ -57,8 +57,8 @@ evaluate: $(STAMP) ## evaluate MODEL (default the champion) into reports/
 compare: $(STAMP) ## side-by-side table of the experiment's runs
 	$(BIN)/sectframes compare
 
-ui: $(STAMP) ## MLflow UI on 127.0.0.1:5000
-	PATH=$(abspath $(BIN)):$$PATH $(BIN)/mlflow ui --host 127.0.0.1 --port 5000 --backend-store-uri sqlite:///$(abspath mlflow.db)
+ui: $(STAMP) ## MLflow UI on 127.0.0.1:5000 (prints the link to the training runs with key metrics)
+	$(BIN)/sectframes ui --port 5000
 
 score: $(if $(filter spark,$(ENGINE)),$(SPARK_STAMP),$(STAMP)) ## score INPUT into OUTPUT with MODEL (ENGINE=spark MASTER=...)
 	@test -n "$(INPUT)" || { echo "usage: make score INPUT='articles/ more.jsonl' OUTPUT=scores.parquet"; exit 2; }

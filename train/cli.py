@@ -153,6 +153,20 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_ui(args: argparse.Namespace) -> int:
+    """Start MLflow's UI on the project's store and say where the training runs' view is."""
+    from train import tracking
+
+    uri = tracking.configure()
+    tracking.experiment_id(args.experiment)  # makes sure the saved view exists
+    base = f"http://127.0.0.1:{args.port}"
+    log.info("training runs with the key metrics: %s", tracking.ui_url(args.experiment, base))
+    mlflow_bin = str(Path(sys.executable).with_name("mlflow"))
+    os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
+    os.execv(mlflow_bin, [mlflow_bin, "ui", "--host", "127.0.0.1", "--port", str(args.port),
+                          "--backend-store-uri", uri])
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
     from train.bench.run import run_bench
 
@@ -218,6 +232,10 @@ def build_parser() -> argparse.ArgumentParser:
     score.add_argument("--master", default="local[2]", help="Spark master URL with --engine spark")
     score.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     score.set_defaults(func=cmd_score)
+    ui = sub.add_parser("ui", help="MLflow's UI on 127.0.0.1, opening on the training runs and key metrics")
+    ui.add_argument("--port", type=int, default=5000)
+    ui.add_argument("--experiment", default="sectarian-frames")
+    ui.set_defaults(func=cmd_ui)
     serve = sub.add_parser("serve", help="serve a model over HTTP (MLflow's scoring app, with request limits)")
     serve.add_argument("--model", default="models:/sectarian-frames@champion",
                        help="an MLflow model URI, @alias, registry version or training run name")

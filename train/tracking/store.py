@@ -18,6 +18,9 @@ PRIMARY_METRIC = "cv_macro_f1"
 KIND_TAG = "sectframes.kind"
 PID_TAG, HOST_TAG = "sectframes.pid", "sectframes.host"  # who runs a RUNNING run (orphans are marked FAILED)
 DIGEST_TAG, DECISION_TAG = "data_digest", "sectframes.champion_decision"
+UI_VIEW = "training-runs"
+UI_METRICS = ("cv_macro_f1", "dev_macro_f1", "test_macro_f1", "test_offtopic_false_frame_rate",
+              "cv_macro_f1_seed_only", "train_seconds", "scoring_sentences_per_s")
 
 
 def configure(root: Path | None = None) -> str:
@@ -41,9 +44,35 @@ def experiment_id(name: str, root: Path | None = None) -> str:
     root = root or paths.ROOT
     found = mlflow.get_experiment_by_name(name)
     if found is not None:
-        return found.experiment_id
-    location = (root / "mlruns").resolve().as_uri() if is_embedded(mlflow.get_tracking_uri()) else None
-    return mlflow.create_experiment(name, artifact_location=location)
+        exp_id = found.experiment_id
+    else:
+        location = (root / "mlruns").resolve().as_uri() if is_embedded(mlflow.get_tracking_uri()) else None
+        exp_id = mlflow.create_experiment(name, artifact_location=location)
+    _set_ui_view(exp_id)
+    return exp_id
+
+
+def _set_ui_view(exp_id: str) -> None:
+    """Open the experiment in the UI as model training (not the GenAI overview) and keep a saved view of its
+    training runs with the key metrics as columns, best on dev first (`ui_url` links to it)."""
+    import json
+
+    from mlflow.tracking import MlflowClient
+
+    client = MlflowClient()
+    client.set_experiment_tag(exp_id, "mlflow.experimentKind", "custom_model_development")
+    columns = ["attributes.`Models`", "params.`model.family`"] + [f"metrics.`{m}`" for m in UI_METRICS]
+    view = {"selectedColumns": columns, "orderByKey": "metrics.`dev_macro_f1`", "orderByAsc": False,
+            "searchFilter": f"tags.`{KIND_TAG}` = 'train'"}
+    client.set_experiment_tag(exp_id, f"mlflow.sharedViewState.{UI_VIEW}", json.dumps(view))
+
+
+def ui_url(experiment: str, base: str = "http://127.0.0.1:5000") -> str:
+    """The UI page of the experiment's training runs with the key metrics as columns."""
+    import mlflow
+
+    found = mlflow.get_experiment_by_name(experiment)
+    return f"{base}/#/experiments/{found.experiment_id}/runs?viewStateShareKey={UI_VIEW}" if found else base
 
 
 def git_commit() -> str:
