@@ -107,3 +107,29 @@ def test_finetune_family_onnx_int8_roundtrip(tmp_path):
     assert not (tmp_path / "m" / "encoder" / "model.safetensors").exists()
     after = cls.load(tmp_path / "m", model.params).predict_proba(TEXTS)
     assert np.allclose(before, after, atol=1e-5)
+
+
+LONG = ("After weeks of negotiations between the parties, the committee that oversees the ceasefire said on "
+        "Thursday that its monitors had recorded no violations along the line for the third week running.")
+
+
+@pytest.mark.parametrize("runtime", ["torch", "onnx-fp32", "onnx-int8"])
+def test_a_sentence_gets_the_same_answer_alone_or_in_any_batch(runtime):
+    """Probabilities within 1e-5 and identical decisions, whatever else is scored with a sentence: alone,
+    in shuffled batches, and padded beside a long sentence."""
+    from models.predictor import FramePredictor
+
+    cls = family_class("embedding")
+    model = cls(cls.Params(runtime=runtime, batch_size=4), seed=3).fit(TEXTS, Y)
+    predictor = FramePredictor(model, np.full(4, 0.5), {})
+    sentences = SENTENCES[:8]
+    alone = np.vstack([predictor.proba([s]) for s in sentences])
+    rng = np.random.default_rng(0)
+    for trial in range(3):
+        order = rng.permutation(len(sentences))
+        batch = [sentences[i] for i in order] + ([LONG] if trial else [])
+        together = predictor.proba(batch)[:len(sentences)]
+        back = np.empty_like(together)
+        back[order] = together
+        assert np.abs(back - alone).max() <= 1e-5, runtime
+        assert (predictor.decide(back) == predictor.decide(alone)).all()
