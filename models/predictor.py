@@ -1,7 +1,7 @@
 """The packaged predictor: a model directory (manifest + weights) -> one row per sentence.
 
-A model directory holds `manifest.json` (family, params, per-frame thresholds) and the family's weight
-files (JSON / safetensors only). This module is all that inference needs; it never imports `train`.
+A model directory holds `manifest.json` (family, params, per-frame thresholds and, when they were chosen
+on held-out data, per-frame Platt calibration) and the family's weight files (JSON / safetensors only). This module is all that inference needs; it never imports `train`.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from models.calibration import apply_platt
 from models.families import family_class
 from models.frames import FRAME_KEYS
 from models.segment import FURNITURE, HEADLINE, PROSE, SCORED_KINDS, normalize, split_sentences
@@ -44,6 +45,16 @@ def save_model(model, thresholds: np.ndarray, directory: Path, extra: dict | Non
 class FramePredictor:
     def __init__(self, model, thresholds: np.ndarray, manifest: dict):
         self.model, self.thresholds, self.manifest = model, np.asarray(thresholds, dtype=np.float64), manifest
+        calibration = manifest.get("calibration") or {}
+        self.calibration = [tuple(calibration[k]) for k in FRAME_KEYS] if calibration else None
+
+    def with_thresholds(self, overrides: dict[str, float]) -> "FramePredictor":
+        """The same model deciding with some thresholds replaced (a user's precision/recall trade-off)."""
+        unknown = sorted(set(overrides) - set(FRAME_KEYS))
+        if unknown:
+            raise ValueError(f"unknown frame(s) {unknown}: thresholds are set for {list(FRAME_KEYS)}")
+        thresholds = np.array([overrides.get(k, t) for k, t in zip(FRAME_KEYS, self.thresholds)])
+        return FramePredictor(self.model, thresholds, self.manifest)
 
     @classmethod
     def load(cls, directory: Path | str) -> "FramePredictor":
@@ -63,7 +74,7 @@ class FramePredictor:
         """Per-frame probabilities for sentences (normalised as in training)."""
         if not texts:
             return np.zeros((0, len(FRAME_KEYS)))
-        return self.model.predict_proba([normalize(t) for t in texts])
+        return apply_platt(self.model.predict_proba([normalize(t) for t in texts]), self.calibration)
 
     def decide(self, proba: np.ndarray) -> np.ndarray:
         return proba >= self.thresholds

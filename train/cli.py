@@ -121,6 +121,24 @@ the model version the run started with (a registry alias such as @champion is pi
 """
 
 
+def _thresholds(pairs: list[str] | None) -> dict[str, float]:
+    """`--threshold FRAME=VALUE` options as a dict, checked (known frame, a value between 0 and 1)."""
+    from models.frames import FRAME_KEYS
+
+    out = {}
+    for pair in pairs or []:
+        frame, _, value = pair.partition("=")
+        try:
+            cut = float(value)
+        except ValueError:
+            cut = -1.0
+        if frame not in FRAME_KEYS or not 0 < cut < 1:
+            raise ValueError(f"--threshold {pair!r}: expected FRAME=VALUE with FRAME one of {list(FRAME_KEYS)} and "
+                             "0 < VALUE < 1")
+        out[frame] = cut
+    return out
+
+
 def cmd_score(args: argparse.Namespace) -> int:
     from train.scoring.batch import ScoreOptions, run_scoring, summary_lines
     from train.scoring.model_ref import resolve_model_reference
@@ -130,9 +148,12 @@ def cmd_score(args: argparse.Namespace) -> int:
         log.info("model %s is %s", args.model, model)
     options = ScoreOptions([Path(p) for p in args.inputs], Path(args.output), model, args.unit,
                            args.resume, args.overwrite, args.max_chars, args.batch_docs, args.workers,
-                           args.follow_symlinks, args.keep_columns, args.group_by)
+                           args.follow_symlinks, args.keep_columns, args.group_by, _thresholds(args.threshold))
     if args.engine == "spark":
         from train.scoring.spark_engine import run_spark_scoring
+
+        if options.thresholds or options.group_by:
+            raise ValueError("--threshold and --group-by work with --engine local only")
 
         summary = run_spark_scoring(options, master=args.master)
     else:
@@ -218,6 +239,9 @@ def build_parser() -> argparse.ArgumentParser:
     score.add_argument("--keep-columns", default="all",
                        help="a table's other columns (outlet, date, url...) copied to the sentence and article outputs: "
                             "all (default), none, or a comma-separated list")
+    score.add_argument("--threshold", action="append", metavar="FRAME=VALUE",
+                       help="decide FRAME with your own probability threshold (repeatable), e.g. "
+                            "humanitarian=0.7 for fewer, surer humanitarian sentences; the report says which were used")
     score.add_argument("--group-by", metavar="COLUMN",
                        help="frame shares per group with 95%% intervals (bootstrap over articles) in the report, "
                             "OUTPUT's .groups table and plots: a kept input column, or 'folder' (sub-folder of file "

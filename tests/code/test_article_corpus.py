@@ -120,7 +120,9 @@ def test_heldout_scores_count_off_topic_false_frames():
         {"id": "b:2", "article_id": "b", "text": "The striker scored twice.", "labels": [], "topic": "off_topic",
          "split": "dev"},
     ]
-    scores = heldout_scores(KeywordModel(), np.full(4, 0.5), records, bootstrap=20, seed=1)
+    from models.predictor import FramePredictor
+
+    scores = heldout_scores(FramePredictor(KeywordModel(), np.full(4, 0.5), {}), records, bootstrap=20, seed=1)
     assert scores["offtopic_false_frame_rate"] == 0.5 and scores["offtopic_sentences"] == 2
     assert scores["frame_f1"]["humanitarian"] == pytest.approx(2 / 3)
     assert scores["articles"] == 2 and scores["sentences"] == 4

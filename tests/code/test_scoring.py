@@ -486,3 +486,24 @@ def test_a_share_interval_resamples_articles_not_sentences():
     # one long article all framed, nine short ones not: sentence-level pooling would claim certainty
     share, low, high = share_with_interval(np.array([90.0] + [0.0] * 9), np.array([90.0] + [10.0] * 9), rng)
     assert share == 0.5 and low < 0.2 and high > 0.75  # a sentence-level interval would be about ±0.07
+
+
+def test_a_users_threshold_changes_the_decisions_and_the_report_says_so(tmp_path, model_dir):
+    source = corpus(tmp_path, 6)
+    default = ScoreOptions([source], tmp_path / "a.jsonl")
+    run_scoring(default, model=LocalModel(model_dir), progress=False)
+    strict = ScoreOptions([source], tmp_path / "b.jsonl", thresholds={"humanitarian": 0.99})
+    run_scoring(strict, model=LocalModel(model_dir), progress=False)
+    before, after = read_table(default.output), read_table(strict.output)
+    assert before["humanitarian"].sum() > 0 and after["humanitarian"].sum() == 0
+    assert (before["state_failure"] == after["state_failure"]).all()  # other frames keep the model's
+    assert "humanitarian=0.99" in strict.companion("report", ".md").read_text()
+
+
+def test_the_threshold_option_is_checked():
+    from train.cli import _thresholds
+
+    assert _thresholds(["humanitarian=0.7", "state_failure=0.2"]) == {"humanitarian": 0.7, "state_failure": 0.2}
+    for bad in ("humanitarian=1.5", "sectarianism=0.5", "humanitarian"):
+        with pytest.raises(ValueError, match="FRAME=VALUE"):
+            _thresholds([bad])

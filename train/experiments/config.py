@@ -28,6 +28,9 @@ class DataOptions:
 class EvaluationOptions:
     bootstrap: int = 1000
     default_threshold: float = 0.5
+    decide_on: str = "dev"  # dev: thresholds (and the champion) chosen on the article corpus's dev split;
+    #                         inner-cv: thresholds from inner cross-validation on the seed articles
+    calibrate: bool = True  # Platt-calibrate each frame on dev (with decide_on: dev)
 
 
 @dataclass(frozen=True)
@@ -125,6 +128,9 @@ def parse_experiment(path: Path, values: dict) -> ExperimentConfig:
     )
     if config.evaluation.bootstrap < 10:
         raise ConfigError(f"{where}: evaluation.bootstrap: need at least 10 resamples")
+    if config.evaluation.decide_on not in ("dev", "inner-cv"):
+        raise ConfigError(f"{where}: evaluation.decide_on: must be 'dev' or 'inner-cv', "
+                          f"got {config.evaluation.decide_on!r}")
     return config
 
 

@@ -21,11 +21,11 @@ def split_records(records: list[dict], split: str) -> list[dict]:
     return [r for r in records if r["split"] == split]
 
 
-def heldout_scores(model, thresholds: np.ndarray, records: list[dict], bootstrap: int, seed: int) -> dict:
-    """Metrics of one split (records of that split only)."""
+def heldout_scores(predictor, records: list[dict], bootstrap: int, seed: int) -> dict:
+    """Metrics of one split (records of that split only) for a predictor (model, calibration, thresholds)."""
     Y = label_matrix([r["labels"] for r in records]).reshape(len(records), len(FRAME_KEYS))
-    P = model.predict_proba([normalize(r["text"]) for r in records])
-    D = P >= np.asarray(thresholds)
+    P = predictor.proba([normalize(r["text"]) for r in records])
+    D = predictor.decide(P)
     low, high = metrics.bootstrap_ci(Y, D, n=bootstrap, seed=seed)
     off_topic = np.array([r["topic"] == "off_topic" for r in records])
     per_frame = metrics.per_frame(Y, P, D)

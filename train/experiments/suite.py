@@ -19,7 +19,8 @@ from train.experiments.artifacts import write_run_artifacts
 from train.experiments.config import ExperimentConfig, SuiteConfig
 from train.corpus.records import data_digest, load_authored, load_corpus, load_gold
 from train.experiments.crossval import Corpus, cross_validate, refit, summarize
-from train.experiments.heldout import HELDOUT_SPLITS, heldout_metrics, heldout_scores, split_records
+from train.experiments.heldout import HELDOUT_SPLITS, split_records
+from train.experiments.selection import select
 
 log = logging.getLogger(__name__)
 INPUT_EXAMPLE = pd.DataFrame({
@@ -127,42 +128,34 @@ def train_one(config: ExperimentConfig, data: TrainingData, exp_id: str, advance
                                       "authored_gain": summary["overall"]["macro_f1"] - outcome.seed_only_macro_f1})
             advance(1)
             model, thresholds = refit(config, corpus)
-            outcome.heldout = _score_heldout(config, data, model, thresholds)
+            selection = select(config, data.articles, model, thresholds, summary["overall"]["macro_f1"],
+                               data.eval_digest, Path(tmp) / "evaluation")
+            outcome.heldout = selection.heldout
         outcome.train_seconds = time.perf_counter() - started
         tracking.log_artifacts(write_run_artifacts(Path(tmp) / "evaluation", config.name, corpus, result, summary),
                                "evaluation")
-        model_uri = _package(config, data, model, thresholds, Path(tmp) / "model_dir", corpus.texts, outcome)
+        model_uri = _package(config, data, selection, Path(tmp) / "model_dir", corpus.texts, outcome)
         advance(1)
     outcome.status, outcome.cv_macro_f1, outcome.ci = "FINISHED", summary["overall"]["macro_f1"], summary["ci"]
     outcome.frame_f1 = {k: summary["per_frame"][k]["f1"] for k in FRAME_KEYS}
-    decision = tracking.register_and_decide(outcome.run_id, model_uri, outcome.cv_macro_f1, data.eval_digest)
+    decision = tracking.register_and_decide(outcome.run_id, model_uri, selection.score, selection.digest,
+                                            selection.metric)
     outcome.registry = f"v{decision.version}" + (" champion" if decision.promoted else "")
     outcome.decision = f"{'promoted to champion' if decision.promoted else 'not promoted'}: {decision.reason}"
     log.info("%s: %s", config.name, outcome.decision)
     return outcome
 
 
-def _package(config, data, model, thresholds, model_dir: Path, texts: list[str], outcome: RunOutcome) -> str:
+def _package(config, data, selection, model_dir: Path, texts: list[str], outcome: RunOutcome) -> str:
     """Save the refit model, measure it as it will be served (loaded from disk), log it; returns its URI."""
-    save_model(model, thresholds, model_dir, {"name": config.name, "run_id": outcome.run_id,
-                                              "data_digest": data.eval_digest})
+    save_model(selection.predictor.model, selection.predictor.thresholds, model_dir,
+               {"name": config.name, "run_id": outcome.run_id, "data_digest": data.eval_digest, **selection.manifest})
     predictor = FramePredictor.load(model_dir)
     outcome.sentences_per_s = sentences_per_second(predictor, texts)
     outcome.model_mb = _directory_mb(model_dir)
     tracking.log_metrics({"train_seconds": outcome.train_seconds, "model_size_mb": outcome.model_mb,
                           "scoring_sentences_per_s": outcome.sentences_per_s})
     return tracking.log_predictor(model_dir, config.family, INPUT_EXAMPLE)
-
-
-def _score_heldout(config: ExperimentConfig, data: TrainingData, model, thresholds) -> dict[str, dict]:
-    """dev and test scores of the refit model (articles it never saw), logged as dev_* / test_* metrics."""
-    scores = {}
-    for split in HELDOUT_SPLITS:
-        records = split_records(data.articles, split)
-        if records:
-            scores[split] = heldout_scores(model, thresholds, records, config.evaluation.bootstrap, config.seed)
-            tracking.log_metrics(heldout_metrics(split, scores[split]))
-    return scores
 
 
 def _seed_only_score(config: ExperimentConfig, data: TrainingData) -> float:

@@ -81,10 +81,19 @@ def _problem(record: Problem) -> dict:
     return {"id": record.id, "source": record.source, "level": record.level, "reason": record.reason}
 
 
-def score_batch(model, docs: list[Document], unit: str) -> tuple[pd.DataFrame, list[dict], list[dict]]:
+def apply_thresholds(rows: pd.DataFrame, thresholds: dict[str, float]) -> pd.DataFrame:
+    """Decisions redone from the probabilities with a user's thresholds (`--threshold FRAME=VALUE`)."""
+    for frame, cut in thresholds.items():
+        rows[frame] = (rows[f"p_{frame}"] >= cut).fillna(False).astype(bool)
+    return rows
+
+
+def score_batch(model, docs: list[Document], unit: str,
+                thresholds: dict[str, float] | None = None) -> tuple[pd.DataFrame, list[dict], list[dict]]:
     """Sentence rows, article summaries and problem records for one batch of documents."""
     frame = pd.DataFrame({"id": [d.id for d in docs], "text": [d.text for d in docs]})
     rows = model.predict(frame, params={"unit": unit}) if docs else pd.DataFrame(columns=OUTPUT_COLUMNS)
+    rows = apply_thresholds(rows, thresholds or {})
     rows = rows[rows["kind"] != NO_SENTENCES]  # such a document becomes a problem record below
     summaries, problems = [], []
     by_id = dict(tuple(rows.groupby("id", sort=False))) if len(rows) else {}
@@ -102,11 +111,11 @@ def score_batch(model, docs: list[Document], unit: str) -> tuple[pd.DataFrame, l
 
 
 def score_batch_task(model, batch: tuple[list[Document], list[dict], list[int]], unit: str):
-    """`score_batch` for one (documents, problems, positions) batch, as a worker process runs it."""
-    return score_batch(model, batch[0], unit)
+    """`score_batch` for one (documents, problems, positions, thresholds) batch, as a worker process runs it."""
+    return score_batch(model, batch[0], unit, batch[3])
 
 
-def _batches(records, size: int, skip: set[int]):
+def _batches(records, size: int, skip: set[int], thresholds: dict[str, float]):
     """Group the stream into (documents, problems, positions) batches of at most `size` documents.
 
     A record's position is its place in the input stream (files in discovery order, then rows), which is
@@ -122,10 +131,10 @@ def _batches(records, size: int, skip: set[int]):
         else:
             docs.append(record)
         if len(docs) >= size or len(problems) >= size * 4:
-            yield docs, problems, positions
+            yield docs, problems, positions, thresholds
             docs, problems, positions = [], [], []
     if docs or problems:
-        yield docs, problems, positions
+        yield docs, problems, positions, thresholds
 
 
 def prepare_output(options: ScoreOptions) -> None:
@@ -175,10 +184,11 @@ def run_scoring(options: ScoreOptions, model=None, progress: bool = True) -> Sco
             if done:
                 log.info("resuming: %d documents already done in %d parts", len(done), len(parts.entries))
             started = time.perf_counter()
-            batches = _batches(read_documents(options.inputs, options.max_chars, options.follow_symlinks), options.batch_docs, done)
+            batches = _batches(read_documents(options.inputs, options.max_chars, options.follow_symlinks), options.batch_docs, done,
+                               options.thresholds)
             with _progress(progress) as bar, _scored(batches, model, options) as scored:
                 task = bar.add_task("scoring", total=None, sentences=0)
-                for (docs, problems, positions), (rows, summaries, more) in scored:
+                for (docs, problems, positions, _), (rows, summaries, more) in scored:
                     articles = pd.DataFrame(summaries, columns=SUMMARY_COLUMNS)
                     tables = {"sentences": attach(rows, docs, kept, OUTPUT_COLUMNS + SUMMARY_COLUMNS),
                               "articles": attach(articles, docs, kept, OUTPUT_COLUMNS + SUMMARY_COLUMNS),
@@ -230,7 +240,7 @@ def _scored(batches, model, options: ScoreOptions):
             model = load_model(model)
         except Exception as exc:
             raise ModelLoadError(f"cannot load the model {options.model_uri}: {type(exc).__name__}: {exc}") from exc
-    yield ((batch, score_batch(model, batch[0], options.unit)) for batch in batches)
+    yield ((batch, score_batch(model, batch[0], options.unit, batch[3])) for batch in batches)
 
 
 def finish(options: ScoreOptions, parts: PartWriter, seconds: float, model_used: str = "",
@@ -271,7 +281,7 @@ def write_report(options: ScoreOptions, summary: ScoreSummary, articles: pd.Data
     pinned = summary.pinned_version(options.model_uri)
     pinned_note = f" (`{pinned}`)" if pinned else ""
     lines = [f"# Frame report: {options.output.name}", "",
-             f"Model `{options.model_uri}`{pinned_note}, unit `{options.unit}`. "
+             f"Model `{options.model_uri}`{pinned_note}, unit `{options.unit}`, {thresholds_note(options)}. "
              f"{summary.documents} documents scored, "
              f"{summary.sentences} sentence rows, {len(summary.errors)} documents not scored (errors), "
              f"{len(summary.warnings)} scored with a warning; {summary.seconds:.1f} s.", "",
@@ -303,6 +313,13 @@ def _progress(enabled: bool):
                     disable=not enabled, transient=False)
 
 
+def thresholds_note(options: ScoreOptions) -> str:
+    if not options.thresholds:
+        return "the model's own decision thresholds"
+    return "decision thresholds: the model's own except " + ", ".join(
+        f"{frame}={cut:g}" for frame, cut in sorted(options.thresholds.items()))
+
+
 def summary_lines(summary: ScoreSummary, options: ScoreOptions) -> list[str]:
     if summary.already_complete:
         return [f"{options.output} is complete already: nothing was changed (pass --overwrite to score again)"]
@@ -311,6 +328,8 @@ def summary_lines(summary: ScoreSummary, options: ScoreOptions) -> list[str]:
              f"article summary: {options.companion('articles')}; report: {options.companion('report', '.md')}"]
     if summary.pinned_version(options.model_uri):
         lines.insert(1, f"model: {options.model_uri} = {summary.model_used}")
+    if options.thresholds:
+        lines.insert(1, thresholds_note(options))
     for record in summary.errors:
         lines.append(f"error: {record['id']}: {record['reason']}")
     for record in summary.warnings:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from train.scoring.ingest import DEFAULT_MAX_CHARS
@@ -24,6 +24,7 @@ class ScoreOptions:
     follow_symlinks: bool = False  # read symlinks that lead outside an input folder
     keep_columns: str = "all"  # a table's other columns in the outputs: all, none, or a comma list
     group_by: str | None = None  # a kept column, or "folder" (file inputs by sub-folder): shares per group
+    thresholds: dict[str, float] = field(default_factory=dict)  # frame -> a user's own decision threshold
 
     def companion(self, name: str, suffix: str | None = None) -> Path:
         """Files beside the output: scores.parquet -> scores.articles.parquet, scores.errors.jsonl, ..."""

@@ -23,7 +23,8 @@ def input_fingerprint(options: ScoreOptions) -> dict:
             stat = item.stat()
             files.append({"path": str(item.resolve()), "bytes": stat.st_size, "mtime_ns": stat.st_mtime_ns})
     return {"files": files, "unit": options.unit, "max_chars": options.max_chars,
-            "follow_symlinks": options.follow_symlinks, "keep_columns": options.keep_columns}
+            "follow_symlinks": options.follow_symlinks, "keep_columns": options.keep_columns,
+            "thresholds": options.thresholds}
 
 
 def check_same_inputs(options: ScoreOptions, parts: PartWriter) -> None:
@@ -40,7 +41,7 @@ def check_same_inputs(options: ScoreOptions, parts: PartWriter) -> None:
 
 
 def _first_difference(before: dict, now: dict) -> str:
-    for key in ("unit", "max_chars", "follow_symlinks", "keep_columns"):
+    for key in ("unit", "max_chars", "follow_symlinks", "keep_columns", "thresholds"):
         if before.get(key) != now.get(key):
             return f"{key} was {before.get(key)!r}, now {now.get(key)!r}"
     old, new = before.get("files", []), now.get("files", [])

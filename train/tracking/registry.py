@@ -14,21 +14,23 @@ class Decision:
     reason: str
 
 
-def register_and_decide(run_id: str, model_uri: str, score: float, digest: str) -> Decision:
-    """Register the run's model; move `champion` to it only if it beats the champion on the same data
-    (or, when the data changed, if it is the best registered model on the new data)."""
+def register_and_decide(run_id: str, model_uri: str, score: float, digest: str,
+                        metric: str = PRIMARY_METRIC) -> Decision:
+    """Register the run's model; move `champion` to it only if it beats the champion on the same data and
+    `metric` (or, when they changed, if it is the best registered model on the new data)."""
     import mlflow
     from mlflow.exceptions import MlflowException
     from mlflow.tracking import MlflowClient
 
     client = MlflowClient()
-    registered = mlflow.register_model(model_uri, REGISTERED_MODEL, tags={PRIMARY_METRIC: repr(float(score)),
-                                                                        DIGEST_TAG: digest, "run_id": run_id})
+    registered = mlflow.register_model(model_uri, REGISTERED_MODEL, tags={metric: repr(float(score)),
+                                                                        DIGEST_TAG: digest, "run_id": run_id,
+                                                                        "selection_metric": metric})
     try:
         champion = client.get_model_version_by_alias(REGISTERED_MODEL, CHAMPION)
     except MlflowException:
         champion = None
-    promote, reason = _decide(client, champion, registered.version, score, digest)
+    promote, reason = _decide(client, champion, registered.version, score, digest, metric)
     if promote:
         client.set_registered_model_alias(REGISTERED_MODEL, CHAMPION, registered.version)
     decision = Decision(registered.version, promote, reason)
@@ -37,15 +39,16 @@ def register_and_decide(run_id: str, model_uri: str, score: float, digest: str) 
     return decision
 
 
-def _decide(client, champion, new_version: str, score: float, digest: str) -> tuple[bool, str]:
+def _decide(client, champion, new_version: str, score: float, digest: str,
+            metric: str = PRIMARY_METRIC) -> tuple[bool, str]:
     if champion is None:
-        return True, f"v{new_version} is the first champion ({PRIMARY_METRIC} {score:.4f})"
-    champ_score = float(champion.tags.get(PRIMARY_METRIC, "nan"))
+        return True, f"v{new_version} is the first champion ({metric} {score:.4f})"
+    champ_score = float(champion.tags.get(metric, "nan"))
     if champion.tags.get(DIGEST_TAG) == digest:
         if score > champ_score:
             return True, f"v{new_version} {score:.4f} beats champion v{champion.version} {champ_score:.4f}"
         return False, f"v{new_version} {score:.4f} does not beat champion v{champion.version} {champ_score:.4f}"
-    rivals = [float(v.tags.get(PRIMARY_METRIC, "nan"))
+    rivals = [float(v.tags.get(metric, "nan"))
               for v in client.search_model_versions(f"name='{REGISTERED_MODEL}'")
               if v.tags.get(DIGEST_TAG) == digest and v.version != new_version]
     best = max([r for r in rivals if r == r], default=float("-inf"))

@@ -1,0 +1,59 @@
+"""Decisions on dev: Platt calibration, thresholds, calibration error, the paired bootstrap, and the
+predictor applying a saved calibration and user thresholds."""
+
+import numpy as np
+import pytest
+
+from models.calibration import apply_platt, fit_platt
+from models.families.lexicon import LexiconFamily
+from models.predictor import FramePredictor, save_model
+from train.experiments.decisions import expected_calibration_error, paired_bootstrap
+
+pytestmark = pytest.mark.code
+
+
+def overconfident(n=400, seed=0):
+    """Scores that rank well but are too high: the true rate at score s is s**2."""
+    rng = np.random.default_rng(seed)
+    P = rng.uniform(0, 1, (n, 4))
+    Y = (rng.uniform(0, 1, (n, 4)) < P ** 2).astype(np.int8)
+    return Y, P
+
+
+def test_platt_calibration_lowers_the_calibration_error_of_overconfident_scores():
+    Y, P = overconfident()
+    calibrated = apply_platt(P, fit_platt(Y, P))
+    assert expected_calibration_error(Y, calibrated) < expected_calibration_error(Y, P)
+    assert np.mean((calibrated - Y) ** 2) < np.mean((P - Y) ** 2)
+    assert (np.argsort(calibrated[:, 0]) == np.argsort(P[:, 0])).all()  # monotone: the ranking is kept
+
+
+def test_a_frame_with_one_class_on_dev_is_left_uncalibrated():
+    Y, P = overconfident()
+    Y[:, 2] = 0
+    params = fit_platt(Y, P)
+    assert params[2] == (1.0, 0.0) and np.allclose(apply_platt(P, params)[:, 2], P[:, 2], atol=1e-5)
+
+
+def test_paired_bootstrap_sees_a_better_model_and_no_difference_for_the_same_one():
+    Y, P = overconfident(600)
+    good, bad = P >= 0.7, P >= 0.05
+    gain, low, high = paired_bootstrap(Y, good, bad, n=200)
+    assert gain > 0 and low > 0
+    same = paired_bootstrap(Y, good, good, n=50)
+    assert same == (0.0, 0.0, 0.0)
+
+
+def test_the_predictor_applies_its_saved_calibration_and_user_thresholds(tmp_path):
+    save_model(LexiconFamily(), np.full(4, 0.5), tmp_path / "m",
+               {"calibration": {"sectarian_polarization": [2.0, -1.0], "state_failure": [1.0, 0.0],
+                                "foreign_intervention": [1.0, 0.0], "humanitarian": [1.0, 0.0]}})
+    plain = LexiconFamily()
+    predictor = FramePredictor.load(tmp_path / "m")
+    texts = ["Sectarian militias attacked the other sect.", "The bank kept rates unchanged."]
+    raw = plain.predict_proba(texts)
+    assert np.allclose(predictor.proba(texts), apply_platt(raw, predictor.calibration))
+    strict = predictor.with_thresholds({"humanitarian": 0.99})
+    assert strict.thresholds[3] == 0.99 and (strict.thresholds[:3] == predictor.thresholds[:3]).all()
+    with pytest.raises(ValueError, match="unknown frame"):
+        predictor.with_thresholds({"sectarianism": 0.2})

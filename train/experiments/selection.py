@@ -1,0 +1,84 @@
+"""After the refit: choose the model's decisions on `dev`, score it on the held-out splits, report its
+calibration on `test`, compare it with the champion on the same dev sentences, and say which score the
+registry should rank it by (dev macro-F1 when decisions are chosen on dev, else seed CV macro-F1)."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from models.frames import FRAME_KEYS
+from models.predictor import FramePredictor
+from train import paths, plots, tracking
+from train.corpus.records import data_digest
+from train.experiments.config import ExperimentConfig
+from train.experiments.decisions import calibration_report, decide_on_dev, matrices, paired_bootstrap
+from train.experiments.heldout import HELDOUT_SPLITS, heldout_metrics, heldout_scores, split_records
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Selection:
+    predictor: FramePredictor
+    manifest: dict = field(default_factory=dict)
+    heldout: dict[str, dict] = field(default_factory=dict)
+    metric: str = tracking.PRIMARY_METRIC
+    score: float = float("nan")
+    digest: str = ""
+
+
+def select(config: ExperimentConfig, articles: list[dict], model, thresholds, cv_score: float, cv_digest: str,
+           figures: Path) -> Selection:
+    dev = split_records(articles, "dev")
+    if config.evaluation.decide_on == "dev" and dev:
+        decisions = decide_on_dev(model, dev, config.evaluation.calibrate, config.evaluation.default_threshold)
+        selection = Selection(FramePredictor(model, decisions.thresholds, decisions.manifest()), decisions.manifest())
+    else:
+        decisions, selection = None, Selection(FramePredictor(model, thresholds, {}))
+    tracking.log_metrics({f"threshold_{k}": float(t) for k, t in zip(FRAME_KEYS, selection.predictor.thresholds)})
+    for split in HELDOUT_SPLITS:
+        records = split_records(articles, split)
+        if records:
+            selection.heldout[split] = heldout_scores(selection.predictor, records, config.evaluation.bootstrap,
+                                                      config.seed)
+            tracking.log_metrics(heldout_metrics(split, selection.heldout[split]))
+    if decisions is None:
+        selection.score, selection.digest = cv_score, cv_digest
+        return selection
+    selection.metric, selection.score = "dev_macro_f1", selection.heldout["dev"]["macro_f1"]
+    selection.digest = "dev:" + data_digest(paths.CORPUS_LABELLED)
+    test = split_records(articles, "test")
+    if test and decisions.calibration:
+        values, curves = calibration_report(model, decisions, test)
+        tracking.log_metrics(values)
+        figures.mkdir(parents=True, exist_ok=True)
+        for stage, curve in curves.items():
+            plots.reliability(curve, figures / f"test_reliability_{stage}_calibration.png",
+                              f"test, {stage} calibration on dev")
+    _versus_champion(selection.predictor, dev)
+    return selection
+
+
+def _versus_champion(predictor: FramePredictor, dev: list[dict]) -> None:
+    """Paired bootstrap of dev macro-F1 against the current champion (as served), for the record."""
+    champion = tracking.champion_info()
+    if champion is None:
+        return
+    texts, Y = matrices(dev)
+    try:
+        served = tracking.load_pyfunc(f"models:/{tracking.REGISTERED_MODEL}/{champion[0]}")
+        answer = served.predict(pd.DataFrame({"id": [str(i) for i in range(len(texts))], "text": texts}),
+                                params={"unit": "sentence"})
+    except Exception as exc:  # noqa: BLE001 - an old champion that no longer loads is not a reason to fail
+        log.warning("could not compare with champion v%s on dev: %s", champion[0], exc)
+        return
+    D_old = answer[list(FRAME_KEYS)].to_numpy(dtype=bool)
+    D_new = predictor.decide(predictor.proba(texts))
+    gain, low, high = paired_bootstrap(Y, D_new, D_old)
+    tracking.log_metrics({"dev_gain_vs_champion": gain, "dev_gain_vs_champion_ci_low": low,
+                          "dev_gain_vs_champion_ci_high": high})
+    log.info("dev macro-F1 against champion v%s: %+.3f [%+.3f, %+.3f] (paired bootstrap)", champion[0], gain, low, high)
