@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 log = logging.getLogger(__name__)
 KNOWN_PARAMS = {"unit"}
-INPUT_KEYS = ("dataframe_split", "dataframe_records", "inputs", "instances")
+DRAIN_FACTOR = 16  # an oversized body is read (and discarded) up to this many times the limit
 
 
 @dataclass(frozen=True)
@@ -117,18 +117,24 @@ class Guard:
         await self.app(scope, replay, _ValidJson(send))
 
     async def _body(self, scope, receive) -> bytes:
-        declared = dict(scope.get("headers") or []).get(b"content-length")
-        if declared and declared.isdigit() and int(declared) > self.limits.max_body_bytes:
-            raise Refused(413, self._too_large())
-        chunks, size = [], 0
+        """The request body, or `Refused(413)` once it passes the limit. An oversized body is still read to
+        its end (up to `DRAIN_FACTOR` times the limit) but thrown away chunk by chunk, so memory stays flat
+        and the client, still sending, gets the 413 instead of a broken connection."""
+        chunks, size, too_large = [], 0, False
         while True:
             message = await receive()
             chunk = message.get("body", b"")
             size += len(chunk)
-            if size > self.limits.max_body_bytes:
-                raise Refused(413, self._too_large())
-            chunks.append(chunk)
+            too_large = too_large or size > self.limits.max_body_bytes
+            if not too_large:
+                chunks.append(chunk)
+            else:
+                chunks = []
+                if size > DRAIN_FACTOR * self.limits.max_body_bytes:
+                    raise Refused(413, self._too_large())
             if not message.get("more_body"):
+                if too_large:
+                    raise Refused(413, self._too_large())
                 return b"".join(chunks)
 
     def _too_large(self) -> str:
