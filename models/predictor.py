@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from models.calibration import apply_platt
+from models.relevance import RelevanceGate
 from models.families import family_class
 from models.frames import FRAME_KEYS
 from models.segment import FURNITURE, HEADLINE, PROSE, SCORED_KINDS, normalize, split_sentences
@@ -22,15 +23,17 @@ NO_SENTENCES = "no_sentences"  # the one row of a document with no text: no prob
 MANIFEST = "manifest.json"
 UNITS = ("article", "sentence")
 OUTPUT_COLUMNS = (["id", "sentence_index", "start", "end", "kind", "text"]
-                  + [f"p_{key}" for key in FRAME_KEYS] + list(FRAME_KEYS))
+                  + [f"p_{key}" for key in FRAME_KEYS] + list(FRAME_KEYS) + ["p_relevant"])
 
 
-def save_model(model, thresholds: np.ndarray, directory: Path, extra: dict | None = None) -> None:
-    """Write a fitted family model and its thresholds as a self-describing model directory."""
+def save_model(model, thresholds: np.ndarray, directory: Path, extra: dict | None = None, gate=None) -> None:
+    """Write a fitted family model, its thresholds (and its relevance gate) as a self-describing model
+    directory."""
     import dataclasses
 
     directory.mkdir(parents=True, exist_ok=True)
     model.save(directory / "weights")
+    extra = {**(extra or {}), **(gate.save(directory / "weights") if gate is not None else {})}
     manifest = {
         "format": 1,
         "family": model.name,
@@ -43,8 +46,9 @@ def save_model(model, thresholds: np.ndarray, directory: Path, extra: dict | Non
 
 
 class FramePredictor:
-    def __init__(self, model, thresholds: np.ndarray, manifest: dict):
+    def __init__(self, model, thresholds: np.ndarray, manifest: dict, gate: RelevanceGate | None = None):
         self.model, self.thresholds, self.manifest = model, np.asarray(thresholds, dtype=np.float64), manifest
+        self.gate = gate
         calibration = manifest.get("calibration") or {}
         self.calibration = [tuple(calibration[k]) for k in FRAME_KEYS] if calibration else None
 
@@ -54,7 +58,7 @@ class FramePredictor:
         if unknown:
             raise ValueError(f"unknown frame(s) {unknown}: thresholds are set for {list(FRAME_KEYS)}")
         thresholds = np.array([overrides.get(k, t) for k, t in zip(FRAME_KEYS, self.thresholds)])
-        return FramePredictor(self.model, thresholds, self.manifest)
+        return FramePredictor(self.model, thresholds, self.manifest, self.gate)
 
     @classmethod
     def load(cls, directory: Path | str) -> "FramePredictor":
@@ -68,7 +72,7 @@ class FramePredictor:
         family = family_class(manifest["family"])
         model = family.load(directory / "weights", family.params_from_dict(manifest["params"]))
         thresholds = np.array([manifest["thresholds"][key] for key in FRAME_KEYS])
-        return cls(model, thresholds, manifest)
+        return cls(model, thresholds, manifest, RelevanceGate.load(directory / "weights", manifest))
 
     def proba(self, texts: list[str]) -> np.ndarray:
         """Per-frame probabilities for sentences (normalised as in training)."""
@@ -76,8 +80,18 @@ class FramePredictor:
             return np.zeros((0, len(FRAME_KEYS)))
         return apply_platt(self.model.predict_proba([normalize(t) for t in texts]), self.calibration)
 
-    def decide(self, proba: np.ndarray) -> np.ndarray:
-        return proba >= self.thresholds
+    def relevance(self, texts: list[str]) -> np.ndarray:
+        """p_relevant per sentence (NaN without a gate)."""
+        if self.gate is None:
+            return np.full(len(texts), np.nan)
+        return self.gate.proba([normalize(t) for t in texts])
+
+    def decide(self, proba: np.ndarray, relevant: np.ndarray | None = None) -> np.ndarray:
+        """Frames over their thresholds, and only in sentences the gate finds relevant (if there is one)."""
+        decisions = proba >= self.thresholds
+        if self.gate is not None and relevant is not None:
+            decisions &= (relevant >= self.gate.threshold)[:, None]
+        return decisions
 
     def predict(self, frame: pd.DataFrame, unit: str = "article") -> pd.DataFrame:
         """One output row per sentence; prose and headline rows are scored, furniture rows are kept with
@@ -103,14 +117,18 @@ class FramePredictor:
         out = out.astype({"id": str, "sentence_index": "int64", "start": "int64", "end": "int64",
                           "kind": str, "text": str})
         proba = np.full((len(out), len(FRAME_KEYS)), np.nan)
+        relevant = np.full(len(out), np.nan)
         prose = out["kind"].isin(SCORED_KINDS).to_numpy() if len(out) else np.zeros(0, bool)
         if prose.any():
-            proba[prose] = self.proba(out.loc[prose, "text"].tolist())
-        decisions = np.where(np.isnan(proba), False, proba >= self.thresholds)
+            texts = out.loc[prose, "text"].tolist()
+            proba[prose], relevant[prose] = self.proba(texts), self.relevance(texts)
+        decisions = np.zeros(proba.shape, dtype=bool)
+        decisions[prose] = self.decide(proba[prose], relevant[prose])
         for j, key in enumerate(FRAME_KEYS):
             out[f"p_{key}"] = proba[:, j].astype("float64")
         for j, key in enumerate(FRAME_KEYS):
             out[key] = decisions[:, j].astype(bool)
+        out["p_relevant"] = relevant.astype("float64")
         return out
 
 

@@ -57,3 +57,43 @@ def test_the_predictor_applies_its_saved_calibration_and_user_thresholds(tmp_pat
     assert strict.thresholds[3] == 0.99 and (strict.thresholds[:3] == predictor.thresholds[:3]).all()
     with pytest.raises(ValueError, match="unknown frame"):
         predictor.with_thresholds({"sectarianism": 0.2})
+
+
+CONFLICT = ["Militias of one sect attacked the other sect's mosques in revenge.",
+            "The army abandoned its posts and families fled the shelling.",
+            "Foreign drones struck the town and civilians were killed.",
+            "Shia and Sunni leaders traded accusations as the killings spread."]
+OFF_TOPIC = ["The visitors' defence collapsed in the second half and the home side scored twice.",
+             "The central bank intervened to prop up the currency after a record fall.",
+             "Floodwater forced hundreds of residents from their homes in the valley.",
+             "The striker's army of fans sang through the siege of the visitors' goal."]
+
+
+def test_the_relevance_gate_keeps_frames_out_of_news_that_is_not_about_conflict(tmp_path):
+    from models.relevance import RelevanceGate
+
+    gate = RelevanceGate.fit(CONFLICT * 3 + OFF_TOPIC * 3, np.array([1] * 12 + [0] * 12))
+    gate.threshold = 0.5
+    save_model(LexiconFamily(), np.full(4, 0.01), tmp_path / "m", gate=gate)  # frames fire on anything
+    predictor = FramePredictor.load(tmp_path / "m")
+    assert predictor.gate is not None and predictor.gate.threshold == 0.5
+    import pandas as pd
+
+    rows = predictor.predict(pd.DataFrame({"id": ["c", "o"], "text": [CONFLICT[0], OFF_TOPIC[0]]}), unit="sentence")
+    assert rows.loc[0, "p_relevant"] > 0.5 > rows.loc[1, "p_relevant"]
+    assert not rows.loc[1, ["sectarian_polarization", "state_failure", "foreign_intervention", "humanitarian"]].any()
+
+
+def test_the_gate_threshold_is_the_dev_best_and_user_thresholds_keep_the_gate():
+    import pandas as pd
+
+    from train.experiments.decisions import gate_threshold
+    from train.scoring.thresholds import apply_thresholds
+
+    Y = np.array([[1, 0, 0, 0], [0, 0, 0, 0], [0, 0, 0, 0]])
+    D = np.array([[True, False, False, False], [True, False, False, False], [False] * 4])
+    relevant = np.array([0.9, 0.2, 0.1])
+    assert 0.2 < gate_threshold(D, relevant, Y) <= 0.9  # cuts the off-topic false frame, keeps the true one
+    rows = pd.DataFrame({"p_humanitarian": [0.9, 0.9], "humanitarian": [True, False], "p_relevant": [0.8, 0.1]})
+    out = apply_thresholds(rows, {"humanitarian": 0.5}, gate=0.5)
+    assert out["humanitarian"].tolist() == [True, False]

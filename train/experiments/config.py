@@ -31,6 +31,7 @@ class EvaluationOptions:
     decide_on: str = "dev"  # dev: thresholds (and the champion) chosen on the article corpus's dev split;
     #                         inner-cv: thresholds from inner cross-validation on the seed articles
     calibrate: bool = True  # Platt-calibrate each frame on dev (with decide_on: dev)
+    relevance_gate: bool = True  # learn "about conflict at all?" from the off-topic articles (with decide_on: dev)
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from train.experiments import metrics
 class DevDecisions:
     thresholds: np.ndarray
     calibration: list[tuple[float, float]] | None
+    dev_proba: np.ndarray  # calibrated dev probabilities (what the gate's threshold is chosen on)
 
     def manifest(self) -> dict:
         extra: dict = {"decided_on": "dev"}
@@ -39,7 +40,28 @@ def decide_on_dev(model, dev: list[dict], calibrate: bool, default: float) -> De
     texts, Y = matrices(dev)
     raw = model.predict_proba(texts)
     calibration = fit_platt(Y, raw) if calibrate else None
-    return DevDecisions(metrics.choose_thresholds(Y, apply_platt(raw, calibration), default), calibration)
+    calibrated = apply_platt(raw, calibration)
+    return DevDecisions(metrics.choose_thresholds(Y, calibrated, default), calibration, calibrated)
+
+
+OFF_TOPIC_CATEGORIES = {"neg:sports", "neg:science", "neg:culture", "neg:economy"}  # authored sentences
+
+
+def relevance_rows(gold: list[dict], authored: list[dict], train_articles: list[dict]) -> tuple[list[str], np.ndarray]:
+    """Training rows for the relevance gate: conflict coverage (seed articles, authored sentences, conflict
+    articles) is relevant; off-topic articles and authored off-topic sentences are not. Furniture is left out."""
+    rows = [(r["text"], 1) for r in gold]
+    rows += [(r["text"], int(r["category"] not in OFF_TOPIC_CATEGORIES)) for r in authored
+             if r.get("category") != "neg:furniture"]
+    rows += [(r["text"], int(r["topic"] == "conflict")) for r in train_articles]
+    return [normalize(t) for t, _ in rows], np.array([y for _, y in rows], dtype=np.int8)
+
+
+def gate_threshold(D: np.ndarray, relevant: np.ndarray, Y: np.ndarray) -> float:
+    """The gate's cut that maximises dev macro-F1 of the gated decisions (the lowest of equal ones)."""
+    candidates = np.round(np.arange(0.05, 0.96, 0.05), 2)
+    scores = [metrics.macro_f1(Y, D & (relevant >= t)[:, None]) for t in candidates]
+    return float(candidates[int(np.argmax(scores))])
 
 
 def expected_calibration_error(Y: np.ndarray, P: np.ndarray, bins: int = 10) -> float:

@@ -24,8 +24,10 @@ def split_records(records: list[dict], split: str) -> list[dict]:
 def heldout_scores(predictor, records: list[dict], bootstrap: int, seed: int) -> dict:
     """Metrics of one split (records of that split only) for a predictor (model, calibration, thresholds)."""
     Y = label_matrix([r["labels"] for r in records]).reshape(len(records), len(FRAME_KEYS))
-    P = predictor.proba([normalize(r["text"]) for r in records])
-    D = predictor.decide(P)
+    texts = [normalize(r["text"]) for r in records]
+    P, R = predictor.proba(texts), predictor.relevance(texts)
+    D = predictor.decide(P, R)
+    neutral = np.array([r.get("design_kind") == "neutral_sect" for r in records])
     low, high = metrics.bootstrap_ci(Y, D, n=bootstrap, seed=seed)
     off_topic = np.array([r["topic"] == "off_topic" for r in records])
     per_frame = metrics.per_frame(Y, P, D)
@@ -35,7 +37,19 @@ def heldout_scores(predictor, records: list[dict], bootstrap: int, seed: int) ->
         "frame_f1": {k: per_frame[k]["f1"] for k in FRAME_KEYS},
         "offtopic_sentences": int(off_topic.sum()),
         "offtopic_false_frame_rate": float(D[off_topic].any(axis=1).mean()) if off_topic.any() else float("nan"),
+        "neutral_sect_sentences": int(neutral.sum()),
+        "neutral_sect_called_sectarian": float(D[neutral, 0].mean()) if neutral.any() else float("nan"),
+        "relevance_auc": _auc(~off_topic, R),
     }
+
+
+def _auc(positive: np.ndarray, scores: np.ndarray) -> float:
+    """ROC AUC of the relevance gate (conflict vs off-topic articles), NaN without a gate or a class."""
+    from sklearn.metrics import roc_auc_score
+
+    if np.isnan(scores).all() or positive.all() or not positive.any():
+        return float("nan")
+    return float(roc_auc_score(positive, scores))
 
 
 def heldout_metrics(split: str, scores: dict) -> dict[str, float]:
@@ -45,4 +59,6 @@ def heldout_metrics(split: str, scores: dict) -> dict[str, float]:
     out.update({f"{split}_{k}_f1": v for k, v in scores["frame_f1"].items()})
     if scores["offtopic_sentences"]:
         out[f"{split}_offtopic_false_frame_rate"] = scores["offtopic_false_frame_rate"]
+    for key in ("neutral_sect_called_sectarian", "relevance_auc"):
+        out[f"{split}_{key}"] = scores[key]
     return out

@@ -15,7 +15,9 @@ from models.predictor import FramePredictor
 from train import paths, plots, tracking
 from train.corpus.records import data_digest
 from train.experiments.config import ExperimentConfig
-from train.experiments.decisions import calibration_report, decide_on_dev, matrices, paired_bootstrap
+from models.relevance import RelevanceGate
+from train.experiments.decisions import (calibration_report, decide_on_dev, gate_threshold, matrices, paired_bootstrap,
+                                         relevance_rows)
 from train.experiments.heldout import HELDOUT_SPLITS, heldout_metrics, heldout_scores, split_records
 
 log = logging.getLogger(__name__)
@@ -31,12 +33,15 @@ class Selection:
     digest: str = ""
 
 
-def select(config: ExperimentConfig, articles: list[dict], model, thresholds, cv_score: float, cv_digest: str,
+def select(config: ExperimentConfig, data, model, thresholds, cv_score: float, cv_digest: str,
            figures: Path) -> Selection:
+    articles = data.articles
     dev = split_records(articles, "dev")
     if config.evaluation.decide_on == "dev" and dev:
         decisions = decide_on_dev(model, dev, config.evaluation.calibrate, config.evaluation.default_threshold)
-        selection = Selection(FramePredictor(model, decisions.thresholds, decisions.manifest()), decisions.manifest())
+        gate = _gate(config, data, decisions, dev) if config.evaluation.relevance_gate else None
+        selection = Selection(FramePredictor(model, decisions.thresholds, decisions.manifest(), gate),
+                              decisions.manifest())
     else:
         decisions, selection = None, Selection(FramePredictor(model, thresholds, {}))
     tracking.log_metrics({f"threshold_{k}": float(t) for k, t in zip(FRAME_KEYS, selection.predictor.thresholds)})
@@ -63,6 +68,19 @@ def select(config: ExperimentConfig, articles: list[dict], model, thresholds, cv
     return selection
 
 
+def _gate(config: ExperimentConfig, data, decisions, dev: list[dict]) -> RelevanceGate | None:
+    """The relevance gate, learned from the training rows, its threshold chosen on dev."""
+    texts, relevant = relevance_rows(data.gold, data.authored if config.data.authored else [],
+                                     split_records(data.articles, "train") if config.data.corpus else [])
+    if relevant.min() == relevant.max():
+        return None
+    gate = RelevanceGate.fit(texts, relevant, config.seed)
+    dev_texts, Y = matrices(dev)
+    gate.threshold = gate_threshold(decisions.dev_proba >= decisions.thresholds, gate.proba(dev_texts), Y)
+    tracking.log_metrics({"relevance_threshold": gate.threshold})
+    return gate
+
+
 def _versus_champion(predictor: FramePredictor, dev: list[dict]) -> None:
     """Paired bootstrap of dev macro-F1 against the current champion (as served), for the record."""
     champion = tracking.champion_info()
@@ -77,7 +95,7 @@ def _versus_champion(predictor: FramePredictor, dev: list[dict]) -> None:
         log.warning("could not compare with champion v%s on dev: %s", champion[0], exc)
         return
     D_old = answer[list(FRAME_KEYS)].to_numpy(dtype=bool)
-    D_new = predictor.decide(predictor.proba(texts))
+    D_new = predictor.decide(predictor.proba(texts), predictor.relevance(texts))
     gain, low, high = paired_bootstrap(Y, D_new, D_old)
     tracking.log_metrics({"dev_gain_vs_champion": gain, "dev_gain_vs_champion_ci_low": low,
                           "dev_gain_vs_champion_ci_high": high})

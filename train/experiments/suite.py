@@ -128,7 +128,7 @@ def train_one(config: ExperimentConfig, data: TrainingData, exp_id: str, advance
                                       "authored_gain": summary["overall"]["macro_f1"] - outcome.seed_only_macro_f1})
             advance(1)
             model, thresholds = refit(config, corpus)
-            selection = select(config, data.articles, model, thresholds, summary["overall"]["macro_f1"],
+            selection = select(config, data, model, thresholds, summary["overall"]["macro_f1"],
                                data.eval_digest, Path(tmp) / "evaluation")
             outcome.heldout = selection.heldout
         outcome.train_seconds = time.perf_counter() - started
@@ -149,7 +149,8 @@ def train_one(config: ExperimentConfig, data: TrainingData, exp_id: str, advance
 def _package(config, data, selection, model_dir: Path, texts: list[str], outcome: RunOutcome) -> str:
     """Save the refit model, measure it as it will be served (loaded from disk), log it; returns its URI."""
     save_model(selection.predictor.model, selection.predictor.thresholds, model_dir,
-               {"name": config.name, "run_id": outcome.run_id, "data_digest": data.eval_digest, **selection.manifest})
+               {"name": config.name, "run_id": outcome.run_id, "data_digest": data.eval_digest, **selection.manifest},
+               gate=selection.predictor.gate)
     predictor = FramePredictor.load(model_dir)
     outcome.sentences_per_s = sentences_per_second(predictor, texts)
     outcome.model_mb = _directory_mb(model_dir)

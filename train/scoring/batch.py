@@ -29,6 +29,7 @@ from train.scoring.outputs import PartWriter, check_format, read_table, return_a
 from train.scoring.columns import attach, input_columns, kept_columns, output_name
 from train.scoring.groups import FOLDER, group_sections
 from train.scoring.options import ScoreOptions
+from train.scoring.thresholds import apply_thresholds, gate_threshold, thresholds_note
 from train.scoring.resume import check_same_inputs, model_for_run, pinned_model
 from train.scoring.workers import ModelPool, default_workers
 
@@ -81,19 +82,15 @@ def _problem(record: Problem) -> dict:
     return {"id": record.id, "source": record.source, "level": record.level, "reason": record.reason}
 
 
-def apply_thresholds(rows: pd.DataFrame, thresholds: dict[str, float]) -> pd.DataFrame:
-    """Decisions redone from the probabilities with a user's thresholds (`--threshold FRAME=VALUE`)."""
-    for frame, cut in thresholds.items():
-        rows[frame] = (rows[f"p_{frame}"] >= cut).fillna(False).astype(bool)
-    return rows
-
-
 def score_batch(model, docs: list[Document], unit: str,
                 thresholds: dict[str, float] | None = None) -> tuple[pd.DataFrame, list[dict], list[dict]]:
     """Sentence rows, article summaries and problem records for one batch of documents."""
     frame = pd.DataFrame({"id": [d.id for d in docs], "text": [d.text for d in docs]})
     rows = model.predict(frame, params={"unit": unit}) if docs else pd.DataFrame(columns=OUTPUT_COLUMNS)
-    rows = apply_thresholds(rows, thresholds or {})
+    if "p_relevant" not in rows:  # a model packaged before the relevance gate
+        rows["p_relevant"] = np.nan
+    if thresholds:
+        rows = apply_thresholds(rows, thresholds, gate_threshold(model))
     rows = rows[rows["kind"] != NO_SENTENCES]  # such a document becomes a problem record below
     summaries, problems = [], []
     by_id = dict(tuple(rows.groupby("id", sort=False))) if len(rows) else {}
@@ -311,13 +308,6 @@ def _progress(enabled: bool):
 
     return Progress(TextColumn("{task.description}"), BarColumn(), Rates(""), TimeElapsedColumn(),
                     disable=not enabled, transient=False)
-
-
-def thresholds_note(options: ScoreOptions) -> str:
-    if not options.thresholds:
-        return "the model's own decision thresholds"
-    return "decision thresholds: the model's own except " + ", ".join(
-        f"{frame}={cut:g}" for frame, cut in sorted(options.thresholds.items()))
 
 
 def summary_lines(summary: ScoreSummary, options: ScoreOptions) -> list[str]:

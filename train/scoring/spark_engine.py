@@ -125,6 +125,7 @@ def result_type(model_uri: str):
     outputs = {spec.name: spec for spec in signature.outputs.inputs} if signature and signature.outputs else {}
     wanted = PROBA_COLUMNS + list(FRAME_KEYS)
     missing = [name for name in wanted if name not in outputs]
+    wanted += ["p_relevant"] if "p_relevant" in outputs else []  # models with a relevance gate
     if missing:
         raise ValueError(f"{model_uri}: the model's output signature has no {missing}; "
                          "is it a sectarian-frames predictor?")
@@ -137,14 +138,18 @@ def score_rows(spark, rows, model_uri: str):
     import mlflow
     from pyspark.sql import functions as F
 
-    predict = mlflow.pyfunc.spark_udf(spark, model_uri, result_type=result_type(model_uri), env_manager="local",
+    struct = result_type(model_uri)
+    predict = mlflow.pyfunc.spark_udf(spark, model_uri, result_type=struct, env_manager="local",
                                       params={"unit": "sentence"})
     base = [F.col(c) for c in ROW_COLUMNS]
     is_prose = F.coalesce(F.col("level").isNull() & F.col("kind").isin(*SCORED_KINDS), F.lit(False))
+    gate = F.col("_pred.p_relevant") if "p_relevant" in struct.fieldNames() else F.lit(None).cast("double")
     scored = (rows.filter(is_prose).withColumn("_pred", predict(F.struct(F.col("text"))))
-              .select(*base, *[F.col(f"_pred.{c}").alias(c) for c in PROBA_COLUMNS + list(FRAME_KEYS)]))
+              .select(*base, *[F.col(f"_pred.{c}").alias(c) for c in PROBA_COLUMNS + list(FRAME_KEYS)],
+                      gate.alias("p_relevant")))
     rest = rows.filter(~is_prose).select(*base, *[F.lit(None).cast("double").alias(c) for c in PROBA_COLUMNS],
-                                         *[F.lit(False).alias(k) for k in FRAME_KEYS])
+                                         *[F.lit(False).alias(k) for k in FRAME_KEYS],
+                                         F.lit(None).cast("double").alias("p_relevant"))
     return scored.unionByName(rest)
 
 
@@ -204,7 +209,8 @@ def _sentence_frame(rows: pd.DataFrame) -> pd.DataFrame:
     """The local engine's column order and dtypes (see `models.predictor.FramePredictor._score_rows`)."""
     out = rows[OUTPUT_COLUMNS].reset_index(drop=True)
     return out.astype({"id": str, "sentence_index": "int64", "start": "int64", "end": "int64", "kind": str,
-                       "text": str, **{c: "float64" for c in PROBA_COLUMNS}, **{k: bool for k in FRAME_KEYS}})
+                       "text": str, **{c: "float64" for c in PROBA_COLUMNS + ["p_relevant"]},
+                       **{k: bool for k in FRAME_KEYS}})
 
 
 def _tables(chunk: pd.DataFrame) -> tuple[dict[str, pd.DataFrame], list[str]]:

@@ -31,7 +31,8 @@ def signature():
     outputs = Schema(
         [ColSpec("string", "id"), ColSpec("long", "sentence_index"), ColSpec("long", "start"),
          ColSpec("long", "end"), ColSpec("string", "kind"), ColSpec("string", "text")]
-        + [ColSpec("double", f"p_{k}") for k in FRAME_KEYS] + [ColSpec("boolean", k) for k in FRAME_KEYS])
+        + [ColSpec("double", f"p_{k}") for k in FRAME_KEYS] + [ColSpec("boolean", k) for k in FRAME_KEYS]
+        + [ColSpec("double", "p_relevant")])
     params = ParamSchema([ParamSpec("unit", "string", "article")])
     return ModelSignature(inputs=inputs, outputs=outputs, params=params)
 
