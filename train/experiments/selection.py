@@ -76,7 +76,7 @@ def _gate(config: ExperimentConfig, data, decisions, dev: list[dict]) -> Relevan
         return None
     gate = RelevanceGate.fit(texts, relevant, config.seed)
     dev_texts, Y = matrices(dev)
-    gate.threshold = gate_threshold(decisions.dev_proba >= decisions.thresholds, gate.proba(dev_texts), Y)
+    gate.threshold = gate_threshold(gate.proba(dev_texts), Y.any(axis=1))
     tracking.log_metrics({"relevance_threshold": gate.threshold})
     return gate
 
