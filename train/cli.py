@@ -148,7 +148,8 @@ def cmd_score(args: argparse.Namespace) -> int:
         log.info("model %s is %s", args.model, model)
     options = ScoreOptions([Path(p) for p in args.inputs], Path(args.output), model, args.unit,
                            args.resume, args.overwrite, args.max_chars, args.batch_docs, args.workers,
-                           args.follow_symlinks, args.keep_columns, args.group_by, _thresholds(args.threshold))
+                           args.follow_symlinks, args.keep_columns, args.group_by, _thresholds(args.threshold),
+                           args.include_off_topic)
     if args.engine == "spark":
         from train.scoring.spark_engine import run_spark_scoring
 
@@ -246,6 +247,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="frame shares per group with 95%% intervals (bootstrap over articles) in the report, "
                             "OUTPUT's .groups table and plots: a kept input column, or 'folder' (sub-folder of file "
                             "inputs); a kept 'date' column also gives a monthly time series")
+    score.add_argument("--include-off-topic", action="store_true",
+                       help="keep off-topic articles (under half of their sentences pass the relevance gate) in the "
+                            "--group-by shares; they are always listed in the report")
     score.add_argument("--max-chars", type=int, default=1_000_000, help="documents longer than this are refused")
     score.add_argument("--batch-docs", type=int, default=64, help="documents per part (memory vs. resume granularity)")
     score.add_argument("--workers", type=int, default=0,

@@ -507,3 +507,28 @@ def test_the_threshold_option_is_checked():
     for bad in ("humanitarian=1.5", "sectarianism=0.5", "humanitarian"):
         with pytest.raises(ValueError, match="FRAME=VALUE"):
             _thresholds([bad])
+
+
+def test_off_topic_articles_are_listed_and_left_out_of_the_group_shares(tmp_path):
+    from models.relevance import RelevanceGate
+
+    conflict = ["Militias of one sect attacked the other sect's mosques in revenge.",
+                "Civilians fled the siege and families were displaced as the army collapsed."]
+    sport = ["The visitors' defence collapsed in the second half and the home side scored twice.",
+             "The striker's army of fans sang through the siege of the visitors' goal."]
+    gate = RelevanceGate.fit(conflict * 4 + sport * 4, np.array([1] * 8 + [0] * 8))
+    gate.threshold = 0.5
+    save_model(LexiconFamily(), np.full(4, 0.5), tmp_path / "gated", gate=gate)
+    source = tmp_path / "in.csv"
+    pd.DataFrame({"id": ["c1", "c2", "s1"], "text": [" ".join(conflict)] * 2 + [" ".join(sport)],
+                  "outlet": ["A", "A", "A"]}).to_csv(source, index=False)
+    options = ScoreOptions([source], tmp_path / "out.jsonl", group_by="outlet")
+    run_scoring(options, model=LocalModel(tmp_path / "gated"), progress=False)
+    articles = read_table(options.companion("articles")).set_index("id")
+    assert articles.loc["s1", "relevant_share"] == 0 and articles.loc["c1", "relevant_share"] == 1
+    assert read_table(options.companion("groups"))["articles"].tolist() == [2]  # s1 left out
+    report = options.companion("report", ".md").read_text()
+    assert "Off-topic articles (1)" in report and "`s1`" in report
+    kept = ScoreOptions([source], tmp_path / "all.jsonl", group_by="outlet", include_off_topic=True)
+    run_scoring(kept, model=LocalModel(tmp_path / "gated"), progress=False)
+    assert read_table(kept.companion("groups"))["articles"].tolist() == [3]

@@ -36,7 +36,7 @@ from train.scoring.workers import ModelPool, default_workers
 log = logging.getLogger(__name__)
 SUMMARY_COLUMNS = (["id", "source", "sentences", "prose_sentences", "headline_sentences", "furniture_sentences"]
                    + [f"share_{k}" for k in FRAME_KEYS] + [f"mean_p_{k}" for k in FRAME_KEYS]
-                   + ["dominant_frame", "headline_frames", "english"])
+                   + ["dominant_frame", "headline_frames", "english", "relevant_share"])
 PROBLEM_COLUMNS = ["id", "source", "level", "reason"]
 # Workers take 2-4 s to start and load the model: a smaller input (512 documents at the default batch
 # size) is scored sooner in this process.
@@ -62,9 +62,11 @@ class ScoreSummary:
         return self.model_used if self.model_used and self.model_used != requested else ""
 
 
-def summarize_article(doc: Document, rows: pd.DataFrame, english: bool) -> dict:
+def summarize_article(doc: Document, rows: pd.DataFrame, english: bool, gate: float | None = None) -> dict:
     """Per article: sentence counts, share of body prose sentences per frame, mean probability, dominant
-    frame; the headline is scored but counted apart (`headline_frames`), so one line cannot tip the shares."""
+    frame; the headline is scored but counted apart (`headline_frames`), so one line cannot tip the shares.
+    `relevant_share`: the share of its prose sentences over the model's relevance cut `gate` (NaN for a
+    model without a relevance gate)."""
     prose = rows[rows["kind"] == "prose"]
     headlines = rows[rows["kind"] == "headline"]
     shares = {k: float(prose[k].mean()) if len(prose) else 0.0 for k in FRAME_KEYS}
@@ -75,7 +77,9 @@ def summarize_article(doc: Document, rows: pd.DataFrame, english: bool) -> dict:
             **{f"share_{k}": shares[k] for k in FRAME_KEYS}, **{f"mean_p_{k}": means[k] for k in FRAME_KEYS},
             "dominant_frame": dominant if shares[dominant] > 0 else "none",
             "headline_frames": ";".join(k for k in FRAME_KEYS if len(headlines) and headlines[k].any()),
-            "english": english}
+            "english": english,
+            "relevant_share": float((prose["p_relevant"] >= gate).mean()) if gate is not None and len(prose)
+            else float("nan")}
 
 
 def _problem(record: Problem) -> dict:
@@ -89,8 +93,9 @@ def score_batch(model, docs: list[Document], unit: str,
     rows = model.predict(frame, params={"unit": unit}) if docs else pd.DataFrame(columns=OUTPUT_COLUMNS)
     if "p_relevant" not in rows:  # a model packaged before the relevance gate
         rows["p_relevant"] = np.nan
+    gate = gate_threshold(model)
     if thresholds:
-        rows = apply_thresholds(rows, thresholds, gate_threshold(model))
+        rows = apply_thresholds(rows, thresholds, gate)
     rows = rows[rows["kind"] != NO_SENTENCES]  # such a document becomes a problem record below
     summaries, problems = [], []
     by_id = dict(tuple(rows.groupby("id", sort=False))) if len(rows) else {}
@@ -103,7 +108,7 @@ def score_batch(model, docs: list[Document], unit: str,
         if not english:
             problems.append(_problem(Problem(doc.id, doc.source, "text does not look like English: scored, but "
                                              "the model was trained on English only", level="warning")))
-        summaries.append(summarize_article(doc, doc_rows, english))
+        summaries.append(summarize_article(doc, doc_rows, english, gate))
     return rows, summaries, problems
 
 
@@ -288,7 +293,7 @@ def write_report(options: ScoreOptions, summary: ScoreSummary, articles: pd.Data
     name = {c: output_name(c, OUTPUT_COLUMNS + SUMMARY_COLUMNS) for c in kept}
     by = options.group_by if options.group_by == FOLDER else name.get(options.group_by or "")
     lines += group_sections(articles, by, name.get("date"), options.companion("groups"),
-                            lambda kind: options.companion(kind, ".png"))
+                            lambda kind: options.companion(kind, ".png"), options.include_off_topic)
     if summary.errors or summary.warnings:
         lines += ["## Problems", ""] + [f"- {p['level']}: `{p['id']}`: {p['reason']}"
                                         for p in (summary.errors + summary.warnings)[:200]]

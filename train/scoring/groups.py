@@ -13,6 +13,7 @@ import pandas as pd
 from models.frames import FRAME_KEYS
 
 FOLDER = "folder"  # group file inputs by their sub-folder
+OFF_TOPIC_SHARE = 0.5  # an article is off-topic when under half of its sentences pass the relevance gate
 BOOTSTRAP = 1000
 NO_GROUP = "(none)"
 
@@ -72,13 +73,32 @@ def report_lines(table: pd.DataFrame, by: str) -> list[str]:
     return lines + [""]
 
 
-def group_sections(articles: pd.DataFrame, by: str | None, date_column: str | None, table_path, plot_prefix) -> list[str]:
+def off_topic(articles: pd.DataFrame) -> pd.Series:
+    """Articles with under `OFF_TOPIC_SHARE` of their prose sentences over the model's relevance cut."""
+    if "relevant_share" not in articles:
+        return pd.Series(False, index=articles.index)
+    return articles["relevant_share"].astype(float) < OFF_TOPIC_SHARE  # NaN (no gate) -> False
+
+
+def group_sections(articles: pd.DataFrame, by: str | None, date_column: str | None, table_path, plot_prefix,
+                   include_off_topic: bool = False) -> list[str]:
     """Write the groups table and plots beside the output; return the report's sections for them.
-    `plot_prefix(name)` gives the path of a companion PNG."""
+    `plot_prefix(name)` gives the path of a companion PNG. Off-topic articles are listed, and left out of
+    the shares unless `include_off_topic`."""
     from train.plots import group_shares
     from train.scoring.outputs import write_table
 
     lines: list[str] = []
+    away = off_topic(articles)
+    if away.any():
+        ids = articles.loc[away, "id"].astype(str).tolist()
+        lines += [f"## Off-topic articles ({len(ids)})", "",
+                  f"Under {OFF_TOPIC_SHARE:.0%} of their sentences are about conflict (relevance gate): "
+                  + ("kept in the shares below (--include-off-topic)." if include_off_topic
+                     else "left out of the group shares below (--include-off-topic keeps them)."),
+                  "", ", ".join(f"`{i}`" for i in ids[:100]) + (" ..." if len(ids) > 100 else ""), ""]
+        if not include_off_topic:
+            articles = articles[~away].reset_index(drop=True)
     if by and len(articles):
         table = group_table(articles, group_labels(articles, by))
         write_table(table, table_path)

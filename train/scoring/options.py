@@ -25,6 +25,7 @@ class ScoreOptions:
     keep_columns: str = "all"  # a table's other columns in the outputs: all, none, or a comma list
     group_by: str | None = None  # a kept column, or "folder" (file inputs by sub-folder): shares per group
     thresholds: dict[str, float] = field(default_factory=dict)  # frame -> a user's own decision threshold
+    include_off_topic: bool = False  # keep off-topic articles in --group-by shares
 
     def companion(self, name: str, suffix: str | None = None) -> Path:
         """Files beside the output: scores.parquet -> scores.articles.parquet, scores.errors.jsonl, ..."""
