@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 EPS = 1e-6
+MIN_CLASS = 5  # fewer dev positives (or negatives) than this: the frame is left uncalibrated
 
 
 def _logit(p: np.ndarray) -> np.ndarray:
@@ -17,17 +18,19 @@ def _logit(p: np.ndarray) -> np.ndarray:
 
 
 def fit_platt(Y: np.ndarray, P: np.ndarray) -> list[tuple[float, float]]:
-    """(a, b) per frame; a frame with a single class on dev is left as it is (1, 0)."""
+    """(a, b) per frame; a frame with under `MIN_CLASS` dev positives or negatives, or whose fit would
+    reverse the ranking, is left as it is (1, 0)."""
     from sklearn.linear_model import LogisticRegression
 
     params = []
     for j in range(Y.shape[1]):
         y = Y[:, j]
-        if y.min() == y.max():
+        if min(y.sum(), len(y) - y.sum()) < MIN_CLASS:
             params.append((1.0, 0.0))
             continue
         clf = LogisticRegression(C=1e4, max_iter=1000).fit(_logit(P[:, j]).reshape(-1, 1), y)
-        params.append((float(clf.coef_[0, 0]), float(clf.intercept_[0])))
+        slope = float(clf.coef_[0, 0])
+        params.append((slope, float(clf.intercept_[0])) if slope > 0 else (1.0, 0.0))  # never reverse a ranking
     return params
 
 

@@ -42,7 +42,7 @@ _DATE_TOKEN = re.compile(
 _TERMINAL = (".", "!", "?", "\"", "”", "’", "'", ")", ":")
 # A wire dateline: a place in capitals, optional region/country and date, optional agency, then a dash:
 # "BEIRUT, 14 November (Reuters) -", "MANAMA (Reuters) -", "HOMS, Syria, 19 April (Orontes Press) -".
-_DATELINE_PLACE = r"[A-Z][A-Z'’.\-]{2,}(?:[ \-][A-Z][A-Z'’.\-]+)*(?:,\s*[A-Z][\w'’.\-]*(?:\s[A-Z][\w'’.\-]*)*)*"
+_DATELINE_PLACE = r"[A-Z][A-Z'’.\-]{2,}(?: [A-Z][A-Z'’.\-]+)*(?:,\s*[A-Z][\w'’.\-]*(?:\s[A-Z][\w'’.\-]*)*)*"
 _DATELINE_DATE = r",?\s+(?:\d{1,2}\s+[A-Z][a-z]+\.?|[A-Z][a-z]+\.?\s+\d{1,2})(?:,?\s+\d{4})?"
 _DATELINE_AGENCY = r"\s*\([^()\n]{1,40}\)"
 # a place with a date and/or an agency (a bare "ISIS - " opening a sentence is not a dateline)

@@ -52,14 +52,6 @@ class FramePredictor:
         calibration = manifest.get("calibration") or {}
         self.calibration = [tuple(calibration[k]) for k in FRAME_KEYS] if calibration else None
 
-    def with_thresholds(self, overrides: dict[str, float]) -> "FramePredictor":
-        """The same model deciding with some thresholds replaced (a user's precision/recall trade-off)."""
-        unknown = sorted(set(overrides) - set(FRAME_KEYS))
-        if unknown:
-            raise ValueError(f"unknown frame(s) {unknown}: thresholds are set for {list(FRAME_KEYS)}")
-        thresholds = np.array([overrides.get(k, t) for k, t in zip(FRAME_KEYS, self.thresholds)])
-        return FramePredictor(self.model, thresholds, self.manifest, self.gate)
-
     @classmethod
     def load(cls, directory: Path | str) -> "FramePredictor":
         directory = Path(directory)
@@ -105,7 +97,7 @@ class FramePredictor:
         for doc_id, text in zip(ids, frame["text"].tolist()):
             text = "" if text is None or (isinstance(text, float) and np.isnan(text)) else str(text)
             if not text.strip():
-                rows.append((doc_id, 0, 0, len(text), NO_SENTENCES, ""))  # says so instead of vanishing
+                rows.append((doc_id, 0, 0, 0, NO_SENTENCES, ""))  # says so instead of vanishing
             elif unit == "sentence":
                 rows.append((doc_id, 0, 0, len(text), PROSE, text))
             else:

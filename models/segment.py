@@ -126,8 +126,10 @@ def _is_headline(text: str, blocks: list[_Block], number: int) -> bool:
 
 def _dateline(text: str, block: _Block) -> _Block | None:
     """A wire dateline opening a prose block, as its own span (the rest of the block stays prose)."""
+    if block.furniture:
+        return None
     match = DATELINE_PREFIX.match(text, block.start, block.end)
-    if block.furniture or not match or match.end() >= block.end:
+    if not match or match.end() >= block.end:
         return None
     return _Block(block.start, block.start + len(match.group(0).rstrip()), True)
 

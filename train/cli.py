@@ -153,8 +153,9 @@ def cmd_score(args: argparse.Namespace) -> int:
     if args.engine == "spark":
         from train.scoring.spark_engine import run_spark_scoring
 
-        if options.thresholds or options.group_by:
-            raise ValueError("--threshold and --group-by work with --engine local only")
+        if options.thresholds or options.group_by or options.follow_symlinks or args.keep_columns != "all":
+            raise ValueError("--threshold, --group-by, --keep-columns and --follow-symlinks work with --engine "
+                             "local only (the Spark engine reads each table's id and text)")
 
         summary = run_spark_scoring(options, master=args.master)
     else:
@@ -233,8 +234,9 @@ def build_parser() -> argparse.ArgumentParser:
                             "training run's name (minilm-frozen)")
     score.add_argument("--unit", choices=["article", "sentence"], default="article",
                        help="article: split into sentences; sentence: each row is one sentence, scored as is")
-    score.add_argument("--resume", action="store_true", help="continue an interrupted run into the same OUTPUT")
-    score.add_argument("--overwrite", action="store_true", help="replace an existing OUTPUT")
+    again = score.add_mutually_exclusive_group()
+    again.add_argument("--resume", action="store_true", help="continue an interrupted run into the same OUTPUT")
+    again.add_argument("--overwrite", action="store_true", help="replace an existing OUTPUT")
     score.add_argument("--follow-symlinks", action="store_true",
                        help="read symlinks that point outside an input folder (by default each is an error record)")
     score.add_argument("--keep-columns", default="all",

@@ -126,3 +126,10 @@ def test_heldout_scores_count_off_topic_false_frames():
     assert scores["offtopic_false_frame_rate"] == 0.5 and scores["offtopic_sentences"] == 2
     assert scores["frame_f1"]["humanitarian"] == pytest.approx(2 / 3)
     assert scores["articles"] == 2 and scores["sentences"] == 4
+
+
+def test_a_writers_hundredth_article_does_not_move_the_earlier_ones():
+    metas = [{"article_id": f"w1-{i:02d}", "topic": "conflict", "setting": "iraq", "writer": "w"} for i in range(1, 100)]
+    before = assign_splits(metas)
+    after = assign_splits(metas + [{"article_id": "w1-100", "topic": "conflict", "setting": "iraq", "writer": "w"}])
+    assert all(after[k] == v for k, v in before.items())

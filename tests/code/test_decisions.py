@@ -44,7 +44,7 @@ def test_paired_bootstrap_sees_a_better_model_and_no_difference_for_the_same_one
     assert same == (0.0, 0.0, 0.0)
 
 
-def test_the_predictor_applies_its_saved_calibration_and_user_thresholds(tmp_path):
+def test_the_predictor_applies_its_saved_calibration(tmp_path):
     save_model(LexiconFamily(), np.full(4, 0.5), tmp_path / "m",
                {"calibration": {"sectarian_polarization": [2.0, -1.0], "state_failure": [1.0, 0.0],
                                 "foreign_intervention": [1.0, 0.0], "humanitarian": [1.0, 0.0]}})
@@ -53,10 +53,6 @@ def test_the_predictor_applies_its_saved_calibration_and_user_thresholds(tmp_pat
     texts = ["Sectarian militias attacked the other sect.", "The bank kept rates unchanged."]
     raw = plain.predict_proba(texts)
     assert np.allclose(predictor.proba(texts), apply_platt(raw, predictor.calibration))
-    strict = predictor.with_thresholds({"humanitarian": 0.99})
-    assert strict.thresholds[3] == 0.99 and (strict.thresholds[:3] == predictor.thresholds[:3]).all()
-    with pytest.raises(ValueError, match="unknown frame"):
-        predictor.with_thresholds({"sectarianism": 0.2})
 
 
 CONFLICT = ["Militias of one sect attacked the other sect's mosques in revenge.",

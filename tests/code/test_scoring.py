@@ -532,3 +532,34 @@ def test_off_topic_articles_are_listed_and_left_out_of_the_group_shares(tmp_path
     kept = ScoreOptions([source], tmp_path / "all.jsonl", group_by="outlet", include_off_topic=True)
     run_scoring(kept, model=LocalModel(tmp_path / "gated"), progress=False)
     assert read_table(kept.companion("groups"))["articles"].tolist() == [3]
+
+
+def test_a_torn_journal_line_is_dropped_so_later_parts_are_not_lost(tmp_path):
+    writer = PartWriter(tmp_path / "parts", ".jsonl")
+    writer.start(resume=False)
+    writer.write({"sentences": pd.DataFrame({"id": ["a"]})}, [0])
+    with writer.journal.open("a") as handle:
+        handle.write('{"part": 1, "tab')  # killed while writing an entry
+    again = PartWriter(tmp_path / "parts", ".jsonl")
+    assert again.start(resume=True) == {0}
+    again.write({"sentences": pd.DataFrame({"id": ["b"]})}, [1])
+    assert PartWriter(tmp_path / "parts", ".jsonl").start(resume=True) == {0, 1}
+
+
+def test_a_kill_during_the_final_clean_up_leaves_an_output_that_resume_calls_complete(tmp_path, model_dir):
+    options = ScoreOptions([corpus(tmp_path, 3)], tmp_path / "s.jsonl")
+    run_scoring(options, model=LocalModel(model_dir), progress=False)
+    options.work_folder.mkdir()  # what a kill after the journal went, before the folder did, leaves
+    (options.work_folder / "part-00000.sentences.jsonl").write_text("{}\n")
+    options.resume = True
+    assert run_scoring(options, model=LocalModel(model_dir), progress=False).already_complete
+    assert not options.work_folder.exists()
+
+
+def test_kept_columns_stay_text_in_every_format(tmp_path, model_dir):
+    source = tmp_path / "in.csv"
+    pd.DataFrame({"id": ["a", "b"], "text": ARTICLES[:2], "code": ["007", "2019"]}).to_csv(source, index=False)
+    for suffix in (".csv", ".jsonl"):
+        options = ScoreOptions([source], tmp_path / f"o{suffix}", group_by="code")
+        run_scoring(options, model=LocalModel(model_dir), progress=False)
+        assert sorted(read_table(options.companion("groups"), ["group"])["group"]) == ["007", "2019"]

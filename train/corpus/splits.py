@@ -28,6 +28,12 @@ def _swapped(key: tuple[str, ...]) -> bool:
     return hashlib.sha256("/".join(key).encode()).digest()[0] % 2 == 1
 
 
+def _natural(article_id: str) -> tuple:
+    """`w1-9` before `w1-10`: a writer's hundredth article must not move the ones before it."""
+    head, _, number = article_id.rpartition("-")
+    return (head, int(number), "") if number.isdigit() else (article_id, 0, article_id)
+
+
 def assign_splits(articles: list[dict]) -> dict[str, str]:
     """article_id -> split, deterministic in the articles' strata and ids."""
     strata: dict[tuple, list[str]] = defaultdict(list)
@@ -36,7 +42,7 @@ def assign_splits(articles: list[dict]) -> dict[str, str]:
     out = {}
     swap = {"dev": "test", "test": "dev", "train": "train"}
     for key, ids in strata.items():
-        for position, article_id in enumerate(sorted(ids)):
+        for position, article_id in enumerate(sorted(ids, key=_natural)):
             split = PATTERN.get(position % 20, "train")
             out[article_id] = swap[split] if _swapped(key) else split
     return out

@@ -27,7 +27,7 @@ def heldout_scores(predictor, records: list[dict], bootstrap: int, seed: int) ->
     texts = [normalize(r["text"]) for r in records]
     P, R = predictor.proba(texts), predictor.relevance(texts)
     D = predictor.decide(P, R)
-    neutral = np.array([r.get("design_kind") == "neutral_sect" for r in records])
+    neutral = np.array(["neutral_sect" in (r.get("design_kind") or "").split("+") for r in records])
     low, high = metrics.bootstrap_ci(Y, D, n=bootstrap, seed=seed)
     off_topic = np.array([r["topic"] == "off_topic" for r in records])
     per_frame = metrics.per_frame(Y, P, D)
@@ -38,7 +38,8 @@ def heldout_scores(predictor, records: list[dict], bootstrap: int, seed: int) ->
         "offtopic_sentences": int(off_topic.sum()),
         "offtopic_false_frame_rate": float(D[off_topic].any(axis=1).mean()) if off_topic.any() else float("nan"),
         "neutral_sect_sentences": int(neutral.sum()),
-        "neutral_sect_called_sectarian": float(D[neutral, 0].mean()) if neutral.any() else float("nan"),
+        "neutral_sect_called_sectarian": float(D[neutral, FRAME_KEYS.index("sectarian_polarization")].mean())
+        if neutral.any() else float("nan"),
         "relevance_auc": _auc(~off_topic, R),
     }
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import itertools
+import shutil
 import logging
 import tempfile
 import time
@@ -29,7 +30,7 @@ from train.scoring.outputs import PartWriter, check_format, read_table, return_a
 from train.scoring.columns import attach, input_columns, kept_columns, output_name
 from train.scoring.groups import FOLDER, group_sections
 from train.scoring.options import ScoreOptions
-from train.scoring.thresholds import apply_thresholds, gate_threshold, thresholds_note
+from train.scoring.thresholds import apply_thresholds, model_gate_cut, thresholds_note
 from train.scoring.resume import check_same_inputs, model_for_run, pinned_model
 from train.scoring.workers import ModelPool, default_workers
 
@@ -93,7 +94,7 @@ def score_batch(model, docs: list[Document], unit: str,
     rows = model.predict(frame, params={"unit": unit}) if docs else pd.DataFrame(columns=OUTPUT_COLUMNS)
     if "p_relevant" not in rows:  # a model packaged before the relevance gate
         rows["p_relevant"] = np.nan
-    gate = gate_threshold(model)
+    gate = model_gate_cut(model)
     if thresholds:
         rows = apply_thresholds(rows, thresholds, gate)
     rows = rows[rows["kind"] != NO_SENTENCES]  # such a document becomes a problem record below
@@ -168,11 +169,12 @@ def run_scoring(options: ScoreOptions, model=None, progress: bool = True) -> Sco
     batches or more, `options.workers` != 1) a script that calls this needs an `if __name__ == "__main__":` guard, as
     multiprocessing's spawn start method re-imports the main module in each worker."""
     prepare_output(options)
-    if options.resume and options.output.exists() and not options.work_folder.exists():
+    if options.resume and options.output.exists() and not (options.work_folder / "journal.jsonl").exists():
         log.info("%s is complete already: nothing to resume (pass --overwrite to score again)", options.output)
+        shutil.rmtree(options.work_folder, ignore_errors=True)  # what a kill during the final clean-up left
         return ScoreSummary(already_complete=True)
     return_arrow_memory_promptly()
-    parts = PartWriter(options.work_folder, options.output.suffix.lower())
+    parts = PartWriter(options.work_folder, ".parquet")  # typed parts: kept text like "007" stays text
     done = parts.start(resume=options.resume)
     try:
         check_same_inputs(options, parts)
@@ -258,11 +260,9 @@ def finish(options: ScoreOptions, parts: PartWriter, seconds: float, model_used:
     problems = read_table(errors_path) if errors_path.stat().st_size else pd.DataFrame(columns=PROBLEM_COLUMNS)
     summary.errors = problems[problems["level"] == "error"].to_dict("records")
     summary.warnings = problems[problems["level"] == "warning"].to_dict("records")
-    articles = read_table(articles_path) if summary.documents else pd.DataFrame(columns=SUMMARY_COLUMNS)
+    articles = read_table(articles_path, extra) if summary.documents else pd.DataFrame(columns=SUMMARY_COLUMNS)
     write_report(options, summary, articles, kept)
-    for leftover in options.work_folder.iterdir():
-        leftover.unlink()
-    options.work_folder.rmdir()
+    parts.remove()
     return summary
 
 

@@ -27,6 +27,8 @@ def group_labels(articles: pd.DataFrame, by: str) -> pd.Series:
 
 def share_with_interval(counts: np.ndarray, totals: np.ndarray, rng: np.random.Generator) -> tuple[float, float, float]:
     """Pooled share and its 95% bootstrap interval over articles (rows)."""
+    keep = totals > 0  # an article with no prose sentence has no share to resample
+    counts, totals = counts[keep], totals[keep]
     total = totals.sum()
     if total == 0:
         return float("nan"), float("nan"), float("nan")

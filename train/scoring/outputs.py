@@ -59,6 +59,7 @@ class PartWriter:
             for stale in self.folder.iterdir():
                 stale.unlink()
         self.entries = self._read_journal()
+        self._rewrite_journal()  # a line torn by a crash is dropped, so new entries start on a line of their own
         listed = {self._name(entry["part"], table) for entry in self.entries for table in entry["tables"]}
         for leftover in self.folder.iterdir():  # parts written but never journaled: a crash mid-part
             if leftover.name not in (self.journal.name, self.record_file.name) and leftover.name not in listed:
@@ -94,6 +95,19 @@ class PartWriter:
             except json.JSONDecodeError:
                 break  # a line cut short by a crash: that part is redone
         return entries
+
+    def _rewrite_journal(self) -> None:
+        if not self.journal.exists():
+            return
+        tmp = self.journal.with_name(f".{self.journal.name}.tmp")
+        tmp.write_text("".join(json.dumps(entry) + "\n" for entry in self.entries), encoding="utf-8")
+        _fsync_rename(tmp, self.journal)
+
+    def remove(self) -> None:
+        """Remove the finished work folder, journal first: a kill part way through leaves a folder with no
+        journal, which `--resume` treats as the finished run it is (the output is already complete)."""
+        self.journal.unlink(missing_ok=True)
+        shutil.rmtree(self.folder, ignore_errors=True)
 
     def _name(self, part: int, table: str) -> str:
         return f"part-{part:05d}.{table}{self.suffix if table != 'errors' else '.jsonl'}"
@@ -161,10 +175,17 @@ def return_arrow_memory_promptly() -> None:
     pa.set_memory_pool(pa.system_memory_pool())
 
 
-def read_table(path: Path) -> pd.DataFrame:
+def read_table(path: Path, text_columns: tuple[str, ...] | list[str] = ()) -> pd.DataFrame:
+    """A table written by this module. `text_columns` (kept input columns) are read as text, so "007" stays
+    "007" in CSV and JSONL as in Parquet."""
     suffix = path.suffix.lower()
     if suffix == ".parquet":
         return pd.read_parquet(path)
+    dtypes = {"id": str, **{c: "object" if suffix == ".jsonl" else str for c in text_columns}}
     if suffix == ".csv":
-        return pd.read_csv(path, keep_default_na=False, na_values=[""], dtype={"id": str})
-    return pd.read_json(path, orient="records", lines=True, dtype={"id": str}, convert_dates=False)
+        return pd.read_csv(path, keep_default_na=False, na_values=[""], dtype=dtypes)
+    frame = pd.read_json(path, orient="records", lines=True, dtype=dtypes, convert_dates=False)
+    for column in text_columns:
+        if column in frame:
+            frame[column] = frame[column].map(lambda v: v if v is None or isinstance(v, str) else str(v))
+    return frame

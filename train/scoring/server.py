@@ -111,7 +111,13 @@ class Guard:
         except Refused as refused:
             return await _answer(send, refused.status, str(refused))
 
+        replayed = False
+
         async def replay():
+            nonlocal replayed
+            if replayed:  # after the body, MLflow's app may wait for a disconnect: that is the real receive
+                return await receive()
+            replayed = True
             return {"type": "http.request", "body": body, "more_body": False}
 
         await self.app(scope, replay, _ValidJson(send))
@@ -123,6 +129,8 @@ class Guard:
         chunks, size, too_large = [], 0, False
         while True:
             message = await receive()
+            if message["type"] == "http.disconnect":
+                raise Refused(400, "the client went away before sending its whole request")
             chunk = message.get("body", b"")
             size += len(chunk)
             too_large = too_large or size > self.limits.max_body_bytes

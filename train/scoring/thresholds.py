@@ -17,7 +17,7 @@ def apply_thresholds(rows: pd.DataFrame, thresholds: dict[str, float], gate: flo
     return rows
 
 
-def gate_threshold(model) -> float | None:
+def model_gate_cut(model) -> float | None:
     """The relevance gate's cut of a loaded model (pyfunc or predictor wrapper), None without a gate."""
     try:
         predictor = model.unwrap_python_model().predictor
