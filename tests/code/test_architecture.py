@@ -22,6 +22,7 @@ ALLOWED = {
     "scoring": {"models", "shared", "tracking"},
     "bench": {"models", "shared", "tracking", "scoring"},
     "cli": {"models", "shared", "tracking", "corpus", "experiments", "evaluation", "scoring", "bench"},
+    "mpnet_install": {"models"},  # `make mpnet`: assembles and checks the encoder's files
 }
 
 
