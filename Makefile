@@ -59,7 +59,7 @@ spark: $(SPARK_STAMP) ## add the optional PySpark extra to .venv
 data: $(STAMP) ## print the corpus card
 	$(BIN)/sectframes data
 
-train: $(STAMP) ## run the experiment suite in CONFIG (default configs/default.yaml)
+train: $(MPNET_STAMP) ## run the experiment suite in CONFIG (default configs/default.yaml)
 	$(BIN)/sectframes train --config $(CONFIG)
 
 evaluate: $(STAMP) ## evaluate MODEL (default the champion) into reports/

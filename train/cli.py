@@ -10,6 +10,7 @@ import sys
 import time
 from pathlib import Path
 
+from train.cli_annotation import cmd_build_corpus, cmd_import_labels, cmd_sample
 from train.errors import ConfigError, DataError, DiskFull, Interrupted, ModelLoadError, WorkerCrashed, interrupt_code
 
 log = logging.getLogger("sectframes")
@@ -58,20 +59,6 @@ def cmd_build_gold(args: argparse.Namespace) -> int:
         write_jsonl(paths.AUTHORED, authored)
         load_authored()
         log.info("wrote %d authored sentences to %s", len(authored), paths.AUTHORED)
-    return 0
-
-
-def cmd_build_corpus(args: argparse.Namespace) -> int:
-    import json
-
-    from train.corpus.assemble import annotation_packet, build_corpus
-
-    build_corpus()
-    if args.packet:
-        text, ids = annotation_packet(article_ids=args.articles or None)
-        Path(args.packet).write_text(text, encoding="utf-8")
-        Path(args.packet).with_suffix(".ids.json").write_text(json.dumps(ids), encoding="utf-8")
-        log.info("wrote an annotation packet of %d sentences to %s", len(ids), args.packet)
     return 0
 
 
@@ -211,6 +198,17 @@ def build_parser() -> argparse.ArgumentParser:
                                          "no design metadata) to this file, and its ids beside it")
     corpus.add_argument("--articles", nargs="*", help="article ids for the packet (default: all)")
     corpus.set_defaults(func=cmd_build_corpus)
+    sample = sub.add_parser("sample", help="sentences of a scored corpus to label in Label Studio (import JSON)")
+    sample.add_argument("scores", help="a sentence table written by `sectframes score`")
+    sample.add_argument("-n", type=int, default=200, help="number of tasks (default 200)")
+    sample.add_argument("-o", "--output", required=True, help="Label Studio tasks JSON to write")
+    sample.add_argument("--random-share", type=float, default=0.3, help="share drawn at random (default 0.3)")
+    sample.add_argument("--per-article", type=int, default=3, help="at most this many per article (default 3)")
+    sample.add_argument("--seed", type=int, default=0)
+    sample.set_defaults(func=cmd_sample)
+    labels = sub.add_parser("import-labels", help="a Label Studio JSON export -> data/annotations/user/")
+    labels.add_argument("export", help="the export (JSON) of tasks made by `sectframes sample`")
+    labels.set_defaults(func=cmd_import_labels)
     train = sub.add_parser("train", help="run an experiment suite or one experiment config")
     train.add_argument("--config", default="configs/default.yaml", help="suite or experiment YAML")
     train.set_defaults(func=cmd_train)

@@ -21,8 +21,10 @@ ALLOWED = {
     "evaluation": {"models", "shared", "tracking", "corpus", "experiments"},
     "scoring": {"models", "shared", "tracking"},
     "bench": {"models", "shared", "tracking", "scoring"},
-    "cli": {"models", "shared", "tracking", "corpus", "experiments", "evaluation", "scoring", "bench"},
-    "mpnet_install": {"models"},  # `make mpnet`: assembles and checks the encoder's files
+    "cli": {"models", "shared", "tracking", "corpus", "experiments", "evaluation", "scoring", "bench",
+            "cli_annotation"},
+    "mpnet_install": {"models"},
+    "cli_annotation": {"models", "shared", "tracking", "corpus", "experiments", "evaluation", "scoring"},  # `make mpnet`: assembles and checks the encoder's files
 }
 
 

@@ -14,7 +14,8 @@ def write(path: Path, text: str) -> Path:
 
 def test_default_suite_names_the_model_ladder():
     suite = load_config(CONFIGS / "default.yaml")
-    assert [run.family for run in suite.runs] == ["lexicon", "tfidf", "embedding"]  # fine-tuning is opt-in
+    assert [run.family for run in suite.runs] == ["lexicon", "tfidf", "embedding", "embedding"]  # fine-tuning: opt-in
+    assert [run.params.encoder for run in suite.runs[2:]] == ["minilm", "mpnet"]
     assert load_config(CONFIGS / "finetune.yaml").runs[0].family == "finetune"
     flat = suite.runs[1].flat()
     assert flat["model.family"] == "tfidf" and flat["model.C"] == 4.0 and flat["data.authored"] is True
