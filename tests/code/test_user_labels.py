@@ -93,3 +93,13 @@ def test_import_writes_agreed_labels_with_provenance_and_reports_kappa(tmp_path)
     assert (tmp_path / "user" / "export.needs_adjudication.jsonl").exists()
     kappa = agreement(read_export(export(tmp_path, tasks)))["per_frame"]["humanitarian"]["kappa"]
     assert 0 < kappa < 1
+
+
+def test_the_users_test_share_holds_out_whole_articles_stably():
+    from train.corpus.user_labels import user_test
+
+    records = [{"id": f"a{i}:{j:03d}", "article_id": f"a{i}"} for i in range(400) for j in range(3)]
+    held = [r for r in records if user_test(r, 0.2)]
+    assert 0.14 < len(held) / len(records) < 0.26
+    assert all(user_test({"id": "x", "article_id": r["article_id"]}, 0.2) for r in held)  # by article
+    assert not any(user_test(r, 0.0) for r in records)

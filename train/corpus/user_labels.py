@@ -115,6 +115,17 @@ def import_labels(path: Path, out_dir: Path = USER_DIR) -> tuple[Path, dict]:
                     "agreement": agreement(records)}
 
 
+def user_test(record: dict, share: float) -> bool:
+    """Whether a user-labelled sentence is in the user's own test set: whole articles, by a hash of the
+    article id (stable as labels are added), `share` of them."""
+    import hashlib
+
+    if share <= 0:
+        return False
+    key = str(record.get("article_id") or record["id"]).encode("utf-8")
+    return int(hashlib.sha256(key).hexdigest()[:8], 16) / 0xFFFFFFFF < share
+
+
 def load_user_labels(folder: Path = USER_DIR) -> list[dict]:
     """Every agreed user label (files written by `import_labels`), validated."""
     from train.corpus.records import validate_annotations

@@ -28,7 +28,7 @@ def compare(experiment: str, limit: int = 20) -> int:
     table = Table(title=f"{experiment}: {min(len(runs), limit)} newest finished runs, best first (macro-F1: seed "
                         "CV; dev / test: the article corpus's held-out splits)")
     for column in ("run", "family", "version", "macro-F1 [95% CI]", *[k.split("_")[0] for k in FRAME_KEYS],
-                   "seed-only", "dev", "test", "train s", "MB", "sent/s", "run id"):
+                   "seed-only", "dev", "test", "user test", "train s", "MB", "sent/s", "run id"):
         table.add_column(column, no_wrap=column == "run id")
     rows = runs.head(limit).sort_values(f"metrics.{tracking.PRIMARY_METRIC}", ascending=False)
     for _, row in rows.iterrows():
@@ -42,6 +42,7 @@ def compare(experiment: str, limit: int = 20) -> int:
             *[f"{_get(row, f'metrics.cv_{k}_f1'):.3f}" for k in FRAME_KEYS],
             f"{_get(row, 'metrics.cv_macro_f1_seed_only'):.3f}",
             f"{_get(row, 'metrics.dev_macro_f1'):.3f}", f"{_get(row, 'metrics.test_macro_f1'):.3f}",
+            f"{_get(row, 'metrics.user_test_macro_f1'):.3f}",
             f"{_get(row, 'metrics.train_seconds'):.0f}", f"{_get(row, 'metrics.model_size_mb'):.1f}",
             f"{_get(row, 'metrics.scoring_sentences_per_s'):.0f}", row["run_id"])
     console.print(table)

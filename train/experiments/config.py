@@ -22,6 +22,8 @@ DEFAULT_EXPERIMENT = "sectarian-frames"
 class DataOptions:
     authored: bool = True  # add our authored sentences to every training fold (never to a test fold)
     corpus: bool = True  # add the authored article corpus's train split too (its dev/test are held out)
+    user: bool = True  # add the user's own labels (data/annotations/user/, from `sectframes import-labels`)
+    user_test_share: float = 0.0  # keep this share of the user's labelled articles out, as their own test set
 
 
 @dataclass(frozen=True)
@@ -129,6 +131,9 @@ def parse_experiment(path: Path, values: dict) -> ExperimentConfig:
     )
     if config.evaluation.bootstrap < 10:
         raise ConfigError(f"{where}: evaluation.bootstrap: need at least 10 resamples")
+    if not 0 <= config.data.user_test_share < 1:
+        raise ConfigError(f"{where}: data.user_test_share: must be at least 0 and under 1, "
+                          f"got {config.data.user_test_share!r}")
     if config.evaluation.decide_on not in ("dev", "inner-cv"):
         raise ConfigError(f"{where}: evaluation.decide_on: must be 'dev' or 'inner-cv', "
                           f"got {config.evaluation.decide_on!r}")

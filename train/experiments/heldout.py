@@ -29,7 +29,7 @@ def heldout_scores(predictor, records: list[dict], bootstrap: int, seed: int) ->
     D = predictor.decide(P, R)
     neutral = np.array(["neutral_sect" in (r.get("design_kind") or "").split("+") for r in records])
     low, high = metrics.bootstrap_ci(Y, D, n=bootstrap, seed=seed)
-    off_topic = np.array([r["topic"] == "off_topic" for r in records])
+    off_topic = np.array([r.get("topic") == "off_topic" for r in records])
     per_frame = metrics.per_frame(Y, P, D)
     return {
         "macro_f1": metrics.macro_f1(Y, D), "ci": (low, high), "sentences": len(records),

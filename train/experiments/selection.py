@@ -51,6 +51,11 @@ def select(config: ExperimentConfig, data, model, thresholds, cv_score: float, c
             selection.heldout[split] = heldout_scores(selection.predictor, records, config.evaluation.bootstrap,
                                                       config.seed)
             tracking.log_metrics(heldout_metrics(split, selection.heldout[split]))
+    user_test = data.user_test(config)
+    if user_test:  # the user's own held-out sentences (`data.user_test_share`)
+        selection.heldout["user_test"] = heldout_scores(selection.predictor, user_test, config.evaluation.bootstrap,
+                                                        config.seed)
+        tracking.log_metrics(heldout_metrics("user_test", selection.heldout["user_test"]))
     if decisions is None:
         selection.score, selection.digest = cv_score, cv_digest
         return selection

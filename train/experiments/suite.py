@@ -18,6 +18,7 @@ from train import paths, tracking
 from train.experiments.artifacts import write_run_artifacts
 from train.experiments.config import ExperimentConfig, SuiteConfig
 from train.corpus.records import data_digest, load_authored, load_corpus, load_gold
+from train.corpus.user_labels import USER_DIR, load_user_labels, user_test
 from train.experiments.crossval import Corpus, cross_validate, refit, summarize
 from train.experiments.heldout import HELDOUT_SPLITS, split_records
 from train.experiments.selection import select
@@ -56,18 +57,26 @@ class TrainingData:
     eval_digest: str
     train_digest: str
     articles: list[dict] = field(default_factory=list)  # the authored article corpus, every split
+    user: list[dict] = field(default_factory=list)  # the user's own labels (`sectframes import-labels`)
 
     @classmethod
     def load(cls) -> "TrainingData":
         gold = load_gold(paths.GOLD, paths.ARTICLES)
         authored = load_authored(paths.AUTHORED) if paths.AUTHORED.exists() else []
+        user = load_user_labels()
+        user_files = sorted(USER_DIR.glob("*.jsonl")) if USER_DIR.exists() else []
         return cls(gold, authored, data_digest(paths.GOLD),
-                   data_digest(paths.GOLD, paths.AUTHORED, paths.CORPUS_LABELLED), load_corpus())
+                   data_digest(paths.GOLD, paths.AUTHORED, paths.CORPUS_LABELLED, *user_files), load_corpus(), user)
 
     def extra(self, config: ExperimentConfig) -> list[dict]:
-        """Training-only rows: authored sentences and the article corpus's train split, as configured."""
+        """Training-only rows: authored sentences, the article corpus's train split and the user's labels
+        (less their test share), as configured."""
         return ((self.authored if config.data.authored else [])
-                + (split_records(self.articles, "train") if config.data.corpus else []))
+                + (split_records(self.articles, "train") if config.data.corpus else [])
+                + ([r for r in self.user if not user_test(r, config.data.user_test_share)] if config.data.user else []))
+
+    def user_test(self, config: ExperimentConfig) -> list[dict]:
+        return [r for r in self.user if user_test(r, config.data.user_test_share)]
 
     def corpus(self, config: ExperimentConfig) -> Corpus:
         return Corpus.from_records(self.gold, self.extra(config))
