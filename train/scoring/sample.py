@@ -76,7 +76,7 @@ def tasks(rows: pd.DataFrame, picked: pd.DataFrame, model: str) -> list[dict]:
             "data": {"sentence": r.text, "before": neighbours.get((r.id, r.sentence_index - 1), ""),
                      "after": neighbours.get((r.id, r.sentence_index + 1), ""), "article_id": str(r.id),
                      "sentence_index": int(r.sentence_index), "sample_id": f"{r.id}:{int(r.sentence_index):03d}",
-                     "drawn": r.drawn, "sampler": SAMPLER,
+                     "drawn": r.drawn, "sampler": SAMPLER, "model": model,
                      **{f"p_{k}": round(float(getattr(r, f"p_{k}")), 4) for k in FRAME_KEYS}},
             "predictions": [{"model_version": model, "result": [
                 {"from_name": FROM_NAME, "to_name": TO_NAME, "type": "choices", "value": {"choices": frames}}]
