@@ -68,15 +68,21 @@ class FramePredictor:
 
     def proba(self, texts: list[str]) -> np.ndarray:
         """Per-frame probabilities for sentences (normalised as in training)."""
-        if not texts:
-            return np.zeros((0, len(FRAME_KEYS)))
-        return apply_platt(self.model.predict_proba([normalize(t) for t in texts]), self.calibration)
+        return self._proba([normalize(t) for t in texts])
 
     def relevance(self, texts: list[str]) -> np.ndarray:
         """p_relevant per sentence (NaN without a gate)."""
+        return self._relevance([normalize(t) for t in texts])
+
+    def _proba(self, normalized: list[str]) -> np.ndarray:
+        if not normalized:
+            return np.zeros((0, len(FRAME_KEYS)))
+        return apply_platt(self.model.predict_proba(normalized), self.calibration)
+
+    def _relevance(self, normalized: list[str]) -> np.ndarray:
         if self.gate is None:
-            return np.full(len(texts), np.nan)
-        return self.gate.proba([normalize(t) for t in texts])
+            return np.full(len(normalized), np.nan)
+        return self.gate.proba(normalized)
 
     def decide(self, proba: np.ndarray, relevant: np.ndarray | None = None) -> np.ndarray:
         """Frames over their thresholds, and only in sentences the gate finds relevant (if there is one)."""
@@ -112,8 +118,8 @@ class FramePredictor:
         relevant = np.full(len(out), np.nan)
         prose = out["kind"].isin(SCORED_KINDS).to_numpy() if len(out) else np.zeros(0, bool)
         if prose.any():
-            texts = out.loc[prose, "text"].tolist()
-            proba[prose], relevant[prose] = self.proba(texts), self.relevance(texts)
+            texts = [normalize(t) for t in out.loc[prose, "text"]]  # once, for the frames and the gate
+            proba[prose], relevant[prose] = self._proba(texts), self._relevance(texts)
         decisions = np.zeros(proba.shape, dtype=bool)
         decisions[prose] = self.decide(proba[prose], relevant[prose])
         for j, key in enumerate(FRAME_KEYS):

@@ -3,11 +3,6 @@ environment): sample tasks from scores, set up the project through the API, labe
 would (POST an annotation), export, import the labels, retrain the smoke suite with them."""
 
 import json
-import os
-import signal
-import socket
-import subprocess
-from contextlib import suppress
 
 import numpy as np
 import pytest
@@ -15,6 +10,7 @@ import pytest
 from models.families.lexicon import LexiconFamily
 from models.predictor import save_model
 from tests.code.test_scoring import ARTICLES, LocalModel
+from tests.code.test_serving import free_port, stop
 from train import labelstudio, paths
 from train.corpus.user_labels import import_labels, load_user_labels
 from train.scoring.batch import ScoreOptions, run_scoring
@@ -22,12 +18,6 @@ from train.scoring.sample import SampleOptions, sample
 
 pytestmark = [pytest.mark.code, pytest.mark.slow]
 EXECUTABLE = paths.ROOT / ".venv-labelstudio" / "bin" / "label-studio"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -42,12 +32,7 @@ def server(tmp_path_factory):
         yield labelstudio.Server(f"http://127.0.0.1:{port}", "0123456789abcdef0123456789abcdef01234567",
                                  "annotator@localhost", "a-test-password")
     finally:
-        with suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGTERM)
-        with suppress(subprocess.TimeoutExpired):
-            process.wait(timeout=20)
-        with suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGKILL)
+        stop(process)
 
 
 def test_sample_label_export_import_and_retrain(server, tmp_path, monkeypatch, mlflow_store):

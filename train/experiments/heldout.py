@@ -10,7 +10,6 @@ from __future__ import annotations
 import numpy as np
 
 from models.frames import FRAME_KEYS
-from models.segment import normalize
 from train.corpus.records import label_matrix
 from train.experiments import metrics
 
@@ -24,7 +23,7 @@ def split_records(records: list[dict], split: str) -> list[dict]:
 def heldout_scores(predictor, records: list[dict], bootstrap: int, seed: int) -> dict:
     """Metrics of one split (records of that split only) for a predictor (model, calibration, thresholds)."""
     Y = label_matrix([r["labels"] for r in records]).reshape(len(records), len(FRAME_KEYS))
-    texts = [normalize(r["text"]) for r in records]
+    texts = [r["text"] for r in records]  # the predictor normalises, as at inference
     P, R = predictor.proba(texts), predictor.relevance(texts)
     D = predictor.decide(P, R)
     neutral = np.array(["neutral_sect" in (r.get("design_kind") or "").split("+") for r in records])

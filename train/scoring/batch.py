@@ -169,12 +169,12 @@ def run_scoring(options: ScoreOptions, model=None, progress: bool = True) -> Sco
     batches or more, `options.workers` != 1) a script that calls this needs an `if __name__ == "__main__":` guard, as
     multiprocessing's spawn start method re-imports the main module in each worker."""
     prepare_output(options)
-    if options.resume and options.output.exists() and not (options.work_folder / "journal.jsonl").exists():
+    parts = PartWriter(options.work_folder, ".parquet")  # typed parts: kept text like "007" stays text
+    if options.resume and options.output.exists() and not parts.journal.exists():
         log.info("%s is complete already: nothing to resume (pass --overwrite to score again)", options.output)
         shutil.rmtree(options.work_folder, ignore_errors=True)  # what a kill during the final clean-up left
         return ScoreSummary(already_complete=True)
     return_arrow_memory_promptly()
-    parts = PartWriter(options.work_folder, ".parquet")  # typed parts: kept text like "007" stays text
     done = parts.start(resume=options.resume)
     try:
         check_same_inputs(options, parts)
