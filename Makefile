@@ -29,7 +29,7 @@ PORT ?= 5001
 ENGINE ?= local
 MASTER ?= local[2]
 
-.PHONY: help install spark mpnet annotate train evaluate compare ui data score serve bench test test-all clean
+.PHONY: help install spark mpnet annotate train fast evaluate compare ui data score serve bench test test-all clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -72,6 +72,9 @@ data: $(STAMP) ## print the corpus card
 train: $(MPNET_STAMP) ## run the experiment suite in CONFIG (default configs/default.yaml)
 	$(BIN)/sectframes train --config $(CONFIG)
 
+fast: $(MPNET_STAMP) ## train the fast twin (registry alias @fast): MiniLM distilled from mpnet (configs/fast.yaml)
+	$(BIN)/sectframes train --config configs/fast.yaml
+
 evaluate: $(STAMP) ## evaluate MODEL (default the champion) into reports/
 	$(BIN)/sectframes evaluate --model $(MODEL)
 
@@ -92,8 +95,9 @@ serve: $(STAMP) ## serve MODEL over HTTP on 127.0.0.1:PORT (MLflow's scoring app
 	MLFLOW_TRACKING_URI=$${MLFLOW_TRACKING_URI:-sqlite:///$(abspath mlflow.db)} \
 		$(BIN)/sectframes serve --model $(MODEL) --host 127.0.0.1 --port $(PORT)
 
-bench: $(SPARK_STAMP) ## throughput, cold start and memory benchmarks -> reports/bench.json
-	$(BIN)/sectframes bench
+BENCH_ARGS ?=
+bench: $(SPARK_STAMP) ## speed and memory of the champion beside @fast and the other rungs -> reports/bench.json
+	$(BIN)/sectframes bench $(BENCH_ARGS)
 
 test: $(STAMP) ## fast suite (code, data, model tests; slow ones excluded)
 	$(BIN)/python -m pytest -m "not slow"

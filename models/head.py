@@ -53,3 +53,54 @@ class LinearHeads:
         heads = cls()
         heads.coef, heads.intercept = arrays["coef"], arrays["intercept"]
         return heads
+
+
+class MLPHeads:
+    """A small multi-label network (one ReLU hidden layer, a sigmoid per frame) on sentence embeddings,
+    averaged over `members` networks trained from different seeds (a seed ensemble steadies what one
+    network's initialisation and early-stopping split would make noisy). Fitting uses scikit-learn's
+    MLPClassifier; inference is numpy; weights are stored as safetensors arrays."""
+
+    def __init__(self, hidden: int = 512, alpha: float = 1e-3, members: int = 3, seed: int = 0):
+        self.hidden, self.alpha, self.members, self.seed = hidden, alpha, members, seed
+        self.layers: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
+
+    def fit(self, X, Y: np.ndarray) -> "MLPHeads":
+        import warnings
+
+        from sklearn.exceptions import ConvergenceWarning
+        from sklearn.neural_network import MLPClassifier
+
+        self.layers = []
+        for member in range(self.members):
+            # early stopping holds out 10% of the rows to stop on: only worth it with a few hundred rows
+            net = MLPClassifier((self.hidden,), alpha=self.alpha, max_iter=200, early_stopping=len(Y) >= 300,
+                                random_state=self.seed + member)
+            with warnings.catch_warnings():  # stopping at max_iter is a choice here, not news
+                warnings.filterwarnings("ignore", category=ConvergenceWarning)
+                net.fit(X, Y)
+            (w1, w2), (b1, b2) = net.coefs_, net.intercepts_
+            self.layers.append(tuple(np.asarray(a, dtype=np.float32) for a in (w1, b1, w2, b2)))
+        return self
+
+    def predict_proba(self, X) -> np.ndarray:
+        out = np.zeros((X.shape[0], self.layers[0][3].shape[0]))
+        for w1, b1, w2, b2 in self.layers:
+            hidden = np.maximum(np.asarray(X, dtype=np.float32) @ w1 + b1, 0.0)
+            out += 1.0 / (1.0 + np.exp(-(hidden @ w2 + b2).astype(np.float64)))
+        return out / len(self.layers)
+
+    def save(self, path: Path) -> None:
+        from safetensors.numpy import save_file
+
+        save_file({f"{name}.{k}": array for k, layer in enumerate(self.layers)
+                   for name, array in zip(("w1", "b1", "w2", "b2"), layer)}, str(path))
+
+    @classmethod
+    def load(cls, path: Path) -> "MLPHeads":
+        from safetensors.numpy import load_file
+
+        arrays = load_file(str(path))
+        heads = cls(members=len([k for k in arrays if k.startswith("w1.")]))
+        heads.layers = [tuple(arrays[f"{name}.{k}"] for name in ("w1", "b1", "w2", "b2")) for k in range(heads.members)]
+        return heads

@@ -21,6 +21,7 @@ import json
 import logging
 import os
 import shutil
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -46,17 +47,20 @@ def export_onnx(encoder, path: Path, opset: int = 17) -> Path:
     import torch
 
     class Pooled(torch.nn.Module):
-        def __init__(self, model):
+        def __init__(self, model, projection):
             super().__init__()
-            self.model = model
+            self.model, self.projection = model, projection
             self.types = "token_type_ids" in inspect.signature(model.forward).parameters
 
         def forward(self, input_ids, attention_mask, token_type_ids):
             extra = {"token_type_ids": token_type_ids} if self.types else {}  # MPNet has no token types
             hidden = self.model(input_ids=input_ids, attention_mask=attention_mask, **extra).last_hidden_state
             mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
-            summed = (hidden * mask).sum(dim=1)
-            return torch.nn.functional.normalize(summed / mask.sum(dim=1).clamp(min=1e-9), dim=-1)
+            mean = (hidden * mask).sum(dim=1) / mask.sum(dim=1).clamp(min=1e-9)
+            vector = torch.nn.functional.normalize(mean, dim=-1)
+            if self.projection is not None:  # a distilled student maps its unit vector into its teacher's space
+                vector = torch.nn.functional.normalize(self.projection(vector), dim=-1)
+            return vector
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -74,8 +78,11 @@ def export_onnx(encoder, path: Path, opset: int = 17) -> Path:
     dynamic = {name: {0: "batch", 1: "sequence"} for name in INPUTS}
     dynamic["embedding"] = {0: "batch"}
     try:
-        with torch.inference_mode():
-            torch.onnx.export(Pooled(model), args, str(path), input_names=list(INPUTS), output_names=["embedding"],
+        with torch.inference_mode(), warnings.catch_warnings():
+            # the tracer's notes on Python booleans and index ops in transformers' masking code are expected
+            warnings.filterwarnings("ignore", category=torch.jit.TracerWarning)
+            warnings.filterwarnings("ignore", message=".*aten::index.*")
+            torch.onnx.export(Pooled(model, getattr(encoder, "projection", None)), args, str(path), input_names=list(INPUTS), output_names=["embedding"],
                               dynamic_axes=dynamic, opset_version=opset, do_constant_folding=True, dynamo=False)
     finally:
         if previous_attention and hasattr(model, "set_attn_implementation"):
@@ -91,7 +98,7 @@ def quantize_int8(source: Path, target: Path) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     root = logging.getLogger()
     level = root.level
-    root.setLevel(max(level, logging.WARNING))  # the quantizer logs a line per tensor on the root logger
+    root.setLevel(max(level, logging.ERROR))  # the quantizer logs a line per tensor, and advice, on the root logger
     try:
         quantize_dynamic(str(source), str(target), per_channel=True, weight_type=QuantType.QInt8)
     finally:

@@ -64,25 +64,26 @@ class FramePredictor:
         family = family_class(manifest["family"])
         model = family.load(directory / "weights", family.params_from_dict(manifest["params"]))
         thresholds = np.array([manifest["thresholds"][key] for key in FRAME_KEYS])
-        return cls(model, thresholds, manifest, RelevanceGate.load(directory / "weights", manifest))
+        return cls(model, thresholds, manifest, RelevanceGate.load(directory / "weights", manifest, model))
 
     def proba(self, texts: list[str]) -> np.ndarray:
         """Per-frame probabilities for sentences (normalised as in training)."""
         return self._proba([normalize(t) for t in texts])
 
-    def relevance(self, texts: list[str]) -> np.ndarray:
-        """p_relevant per sentence (NaN without a gate)."""
-        return self._relevance([normalize(t) for t in texts])
+    def relevance(self, texts: list[str], groups: list[str] | None = None) -> np.ndarray:
+        """p_relevant per sentence (NaN without a gate); `groups` names each sentence's article, for the gate's
+        article context (see `models.relevance`)."""
+        return self._relevance([normalize(t) for t in texts], groups)
 
     def _proba(self, normalized: list[str]) -> np.ndarray:
         if not normalized:
             return np.zeros((0, len(FRAME_KEYS)))
         return apply_platt(self.model.predict_proba(normalized), self.calibration)
 
-    def _relevance(self, normalized: list[str]) -> np.ndarray:
+    def _relevance(self, normalized: list[str], groups: list[str] | None = None) -> np.ndarray:
         if self.gate is None:
             return np.full(len(normalized), np.nan)
-        return self.gate.proba(normalized)
+        return self.gate.proba(normalized, groups)
 
     def decide(self, proba: np.ndarray, relevant: np.ndarray | None = None) -> np.ndarray:
         """Frames over their thresholds, and only in sentences the gate finds relevant (if there is one)."""
@@ -108,9 +109,9 @@ class FramePredictor:
                 rows.append((doc_id, 0, 0, len(text), PROSE, text))
             else:
                 rows.extend((doc_id, s.index, s.start, s.end, s.kind, s.text) for s in split_sentences(text))
-        return self._score_rows(rows)
+        return self._score_rows(rows, by_document=unit == "article")
 
-    def _score_rows(self, rows: list[tuple]) -> pd.DataFrame:
+    def _score_rows(self, rows: list[tuple], by_document: bool = True) -> pd.DataFrame:
         out = pd.DataFrame(rows, columns=OUTPUT_COLUMNS[:6])
         out = out.astype({"id": str, "sentence_index": "int64", "start": "int64", "end": "int64",
                           "kind": str, "text": str})
@@ -119,7 +120,8 @@ class FramePredictor:
         prose = out["kind"].isin(SCORED_KINDS).to_numpy() if len(out) else np.zeros(0, bool)
         if prose.any():
             texts = [normalize(t) for t in out.loc[prose, "text"]]  # once, for the frames and the gate
-            proba[prose], relevant[prose] = self._proba(texts), self._relevance(texts)
+            groups = out.loc[prose, "id"].tolist() if by_document else None  # a sentence's article, or itself
+            proba[prose], relevant[prose] = self._proba(texts), self._relevance(texts, groups)
         decisions = np.zeros(proba.shape, dtype=bool)
         decisions[prose] = self.decide(proba[prose], relevant[prose])
         for j, key in enumerate(FRAME_KEYS):

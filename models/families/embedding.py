@@ -1,8 +1,11 @@
-"""Frozen MiniLM sentence embeddings + one logistic regression per frame.
+"""Frozen sentence embeddings (MiniLM, mpnet, or a distilled student) + per-frame heads.
+
+The heads are one logistic regression per frame (`head: linear`) or a small seed-averaged network
+(`head: mlp`), optionally blended with a TF-IDF model's probabilities (`tfidf_blend`).
 
 Embeddings of the same text by the same frozen encoder never change, so training memoises them
-(`with memoised_embeddings():`): cross-validation encodes each sentence once, not once per fold.
-Outside that block (inference, speed measurements) every call encodes for real.
+(`with memoised_embeddings():`, around a whole training suite): every fold and every run encodes each
+sentence once. A loaded, packaged model (inference, speed measurements) always encodes for real.
 
 `runtime` chooses how the encoder runs: `torch` (default; the packaged model names the encoder package
 and loads it from there) or `onnx-int8` / `onnx-fp32` (the encoder is exported to ONNX, int8-quantised,
@@ -25,7 +28,8 @@ import numpy as np
 
 from models.encoder import BASE_ENCODER_PACKAGE, SentenceEncoder, encoder_path
 from models.families.base import Family
-from models.head import LinearHeads
+from models.families.tfidf import TfidfFamily, TfidfParams
+from models.head import LinearHeads, MLPHeads
 from models.onnx_encoder import OnnxSentenceEncoder, check_runtime, copy_encoder_files
 
 _ENCODERS: dict[str, object] = {}
@@ -53,11 +57,24 @@ class EmbeddingParams:
     batch_size: int = 64
     runtime: str = "torch"  # torch | onnx-int8 | onnx-fp32
     encoder: str = "minilm"  # minilm (all-MiniLM-L6-v2, 384-d) | mpnet (all-mpnet-base-v2, 768-d; ONNX runtimes)
+    #                          | student (MiniLM distilled from mpnet by a config's `distill:` section; ONNX runtimes)
+    head: str = "linear"  # linear (a logistic regression per frame) | mlp (see models.head.MLPHeads)
+    hidden: int = 512  # mlp: hidden units
+    alpha: float = 1e-3  # mlp: L2 penalty
+    members: int = 3  # mlp: networks averaged (seeds seed, seed+1, ...)
+    tfidf_blend: float = 0.0  # share of a TF-IDF model's probabilities averaged in (0: none); the TF-IDF rung's
+    #                           words catch cues a sentence vector blurs (a named sect, a ministry)
+
+
+def encoder_identity(encoder: str) -> str:
+    """What names one encoder's weights in this process: its name, and for a student also its folder (a
+    process may train more than one)."""
+    return f"student@{encoder_path('student')}" if encoder == "student" else encoder
 
 
 def _base_onnx_dir(runtime: str, encoder: str = "minilm") -> str:
     """The base encoder exported for `runtime`, once per process, in a temporary folder."""
-    key = f"{encoder}:{runtime}"
+    key = f"{encoder_identity(encoder)}:{runtime}"
     if key not in _ONNX_DIRS:
         from models import onnx_encoder
 
@@ -73,7 +90,7 @@ def frozen_encoder(params: EmbeddingParams):
     if params.encoder != "minilm" and runtime == "torch":
         raise ValueError(f"encoder {params.encoder!r} runs on ONNX only (runtime onnx-int8 or onnx-fp32): the "
                          "packaged model then carries the exported encoder, not the downloaded weights")
-    key = f"base:{params.encoder}:{runtime}:{params.max_length}:{params.batch_size}"
+    key = f"base:{encoder_identity(params.encoder)}:{runtime}:{params.max_length}:{params.batch_size}"
     if key not in _ENCODERS:
         if runtime == "torch":
             _ENCODERS[key] = SentenceEncoder(max_length=params.max_length, batch_size=params.batch_size)
@@ -98,24 +115,43 @@ class EmbeddingFamily(Family):
     Params = EmbeddingParams
 
     encoder = None  # set by `load` for ONNX runtimes: the packaged encoder; otherwise the shared frozen one
+    blend = None  # the TF-IDF model blended in (params.tfidf_blend > 0)
+    _last: tuple[list[str], np.ndarray] | None = None  # the last texts a packaged model encoded, and their vectors
 
     def features(self, texts: list[str]) -> np.ndarray:
-        encoder = self.encoder or frozen_encoder(self.params)
-        return embed_memoised(encoder, f"base:{self.params.encoder}:{self.params.runtime}:{self.params.max_length}",
+        if self.encoder is not None:  # a packaged model being served or measured: encode for real, but the
+            if self._last is not None and self._last[0] == texts:  # relevance gate reads the same vectors as
+                return self._last[1]  # the frames, right after them: keep the last call's
+            vectors = self.encoder.encode(texts)
+            self._last = (list(texts), vectors)
+            return vectors
+        identity = encoder_identity(self.params.encoder)
+        return embed_memoised(frozen_encoder(self.params), f"base:{identity}:{self.params.runtime}:{self.params.max_length}",
                               texts)
 
     def fit(self, texts, Y):
-        self.heads = LinearHeads(self.params.C, self.params.class_weight, self.seed).fit(self.features(texts), Y)
+        p = self.params
+        if p.head == "mlp":
+            self.heads = MLPHeads(p.hidden, p.alpha, p.members, self.seed).fit(self.features(texts), Y)
+        else:
+            self.heads = LinearHeads(p.C, p.class_weight, self.seed).fit(self.features(texts), Y)
+        self.blend = TfidfFamily(TfidfParams(), self.seed).fit(texts, Y) if p.tfidf_blend > 0 else None
         return self
 
     def predict_proba(self, texts):
-        return self.heads.predict_proba(self.features(texts))
+        proba = self.heads.predict_proba(self.features(texts))
+        if self.blend is not None:
+            share = self.params.tfidf_blend
+            proba = (1 - share) * proba + share * self.blend.predict_proba(texts)
+        return proba
 
     def save(self, directory: Path) -> None:
         from importlib.metadata import version
 
         directory.mkdir(parents=True, exist_ok=True)
         self.heads.save(directory / "heads.safetensors")
+        if self.blend is not None:
+            self.blend.save(directory / "tfidf_blend")
         runtime = check_runtime(self.params.runtime)
         (directory / "encoder.json").write_text(json.dumps(
             {"package": BASE_ENCODER_PACKAGE, "version": version(BASE_ENCODER_PACKAGE), "runtime": runtime,
@@ -128,7 +164,8 @@ class EmbeddingFamily(Family):
     @classmethod
     def load(cls, directory: Path, params):
         model = cls(params)
-        model.heads = LinearHeads.load(directory / "heads.safetensors")
+        model.heads = (MLPHeads if params.head == "mlp" else LinearHeads).load(directory / "heads.safetensors")
+        model.blend = TfidfFamily.load(directory / "tfidf_blend", TfidfParams()) if params.tfidf_blend > 0 else None
         if check_runtime(params.runtime) != "torch":
             model.encoder = OnnxSentenceEncoder(directory / "encoder", max_length=params.max_length,
                                                 batch_size=params.batch_size)

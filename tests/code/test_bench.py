@@ -67,3 +67,18 @@ def test_peak_memory_counts_the_processes_the_scorer_starts():
         assert child.wait() == 0
     assert memory._peaks.get(child.pid, 0) >= 300  # other children of this test process may be counted too
     assert memory.peak_mb() >= alone + 300
+
+
+def test_models_can_be_chosen_and_the_fast_twin_is_judged_against_the_champion():
+    from train.bench.report import fast_verdict
+
+    others = [run.BenchModel("student", "embedding", "u1"), run.BenchModel("tfidf-logreg", "tfidf", "u2")]
+    assert run._chosen(others, "student", "all") == others
+    assert [m.name for m in run._chosen(others, "student", "champion,fast")] == ["student"]
+    assert [m.name for m in run._chosen(others, "", "tfidf-logreg")] == ["tfidf-logreg"]
+    with pytest.raises(ValueError, match="no registered model called nope"):
+        run._chosen(others, "student", "nope")
+    report = {"champion": "big", "fast": "student",
+              "models": {"big": {"e2e_sentences_per_s": 30.0}, "student": {"e2e_sentences_per_s": 150.0}}}
+    assert fast_verdict(report) == {"fast_speedup_e2e": 5.0, "fast_speedup_ge_4x": True}
+    assert fast_verdict({**report, "fast": ""}) == {}

@@ -93,3 +93,58 @@ def test_the_gate_keeps_98_percent_of_framed_dev_sentences_and_user_thresholds_k
     rows = pd.DataFrame({"p_humanitarian": [0.9, 0.9], "humanitarian": [True, False], "p_relevant": [0.8, 0.1]})
     out = apply_thresholds(rows, {"humanitarian": 0.5}, gate=0.5)
     assert out["humanitarian"].tolist() == [True, False]
+
+
+def test_a_sentences_relevance_blends_with_its_own_article_only(tmp_path):
+    """In article mode p_relevant mixes a sentence's own relevance with its article's mean; the other
+    documents of the batch never matter, and a sentence scored alone is its own article."""
+    import pandas as pd
+
+    from models.relevance import RelevanceGate, in_articles
+
+    assert np.allclose(in_articles(np.array([0.2, 0.6, 1.0]), ["a", "a", "b"], 0.5), [0.3, 0.5, 1.0])
+    assert np.allclose(in_articles(np.array([0.2, 0.6]), None, 0.5), [0.2, 0.6])
+    gate = RelevanceGate.fit(CONFLICT * 3 + OFF_TOPIC * 3, np.array([1] * 12 + [0] * 12))
+    gate.threshold, gate.article_weight = 0.5, 0.75
+    save_model(LexiconFamily(), np.full(4, 0.01), tmp_path / "m", gate=gate)
+    predictor = FramePredictor.load(tmp_path / "m")
+    assert predictor.gate.article_weight == 0.75
+    mixed = " ".join([CONFLICT[0], OFF_TOPIC[1]])
+    alone = predictor.predict(pd.DataFrame({"id": ["x"], "text": [mixed]}))
+    batch = predictor.predict(pd.DataFrame({"id": ["o", "x", "c"], "text": [" ".join(OFF_TOPIC), mixed,
+                                                                             " ".join(CONFLICT)]}))
+    pd.testing.assert_frame_equal(alone.reset_index(drop=True), batch[batch["id"] == "x"].reset_index(drop=True))
+    own = predictor.relevance([CONFLICT[0], OFF_TOPIC[1]])
+    assert np.allclose(alone["p_relevant"], 0.25 * own + 0.75 * own.mean())
+    single = predictor.predict(pd.DataFrame({"id": ["s"], "text": [OFF_TOPIC[1]]}), unit="sentence")
+    assert np.isclose(single.loc[0, "p_relevant"], own[1])
+
+
+def test_an_embedding_model_gates_on_its_own_vectors_and_reloads_the_same(tmp_path):
+    from models.families.embedding import EmbeddingFamily, EmbeddingParams
+    from models.relevance import RelevanceGate
+
+    texts = CONFLICT * 2 + OFF_TOPIC * 2
+    Y = np.array([[1, 0, 0, 0]] * 8 + [[0, 0, 0, 0]] * 8, dtype=np.int8)
+    model = EmbeddingFamily(EmbeddingParams(), seed=1).fit(texts, Y)
+    gate = RelevanceGate.fit(texts, np.array([1] * 8 + [0] * 8), frame_model=model)
+    assert gate.source == "encoder"
+    before = gate.proba(CONFLICT + OFF_TOPIC)
+    assert before[:4].min() > before[4:].max()
+    save_model(model, np.full(4, 0.5), tmp_path / "m", gate=gate)
+    predictor = FramePredictor.load(tmp_path / "m")
+    assert predictor.gate.source == "encoder"
+    assert np.allclose(predictor.relevance(CONFLICT + OFF_TOPIC), before, atol=1e-5)
+
+
+def test_the_gate_weight_is_the_one_that_frames_fewest_off_topic_dev_sentences():
+    from train.experiments.decisions import choose_gate
+
+    # two conflict articles (framed) and one off-topic article whose sentences look relevant on their own
+    own = np.array([0.9, 0.8, 0.9, 0.7, 0.85, 0.2, 0.1])
+    groups = ["c1", "c1", "c2", "c2", "o", "o", "o"]
+    Y = np.array([[1, 0, 0, 0]] * 4 + [[0, 0, 0, 0]] * 3)
+    decided = np.array([[True, False, False, False]] * 5 + [[False] * 4] * 2)
+    off = np.array([False] * 4 + [True] * 3)
+    choice = choose_gate(own, groups, Y, decided, off)
+    assert choice.dev_offtopic_false_frames == 0 and choice.article_weight > 0  # the article gives it away

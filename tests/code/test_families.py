@@ -58,6 +58,25 @@ def test_embedding_family_roundtrip(tmp_path):
     assert (tmp_path / "embedding" / "encoder.json").exists()
 
 
+def test_embedding_family_with_mlp_heads_and_tfidf_blend_roundtrips(tmp_path):
+    before, after = roundtrip("embedding", tmp_path, head="mlp", hidden=16, members=2, tfidf_blend=0.5)
+    assert np.allclose(before, after, atol=1e-5)
+    assert (tmp_path / "embedding" / "tfidf_blend" / "vocabulary.json").exists()
+
+
+def test_mlp_heads_give_a_row_the_same_probabilities_alone_and_in_any_batch():
+    from models.head import MLPHeads
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(200, 8)).astype(np.float32)
+    Y = (X[:, :4] > 0).astype(np.int8)
+    heads = MLPHeads(hidden=16, members=2).fit(X, Y)
+    together = heads.predict_proba(X)
+    alone = np.vstack([heads.predict_proba(X[i:i + 1]) for i in range(len(X))])
+    assert np.allclose(together, alone, atol=1e-6) and ((together > 0) & (together < 1)).all()
+    assert ((together > 0.5) == Y).mean() > 0.8  # it learned the signs
+
+
 def test_finetune_family_roundtrip(tmp_path):
     before, after = roundtrip("finetune", tmp_path, epochs=1, batch_size=8, max_length=32, train_layers=1)
     assert np.allclose(before, after, atol=1e-4)

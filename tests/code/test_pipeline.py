@@ -29,9 +29,9 @@ def test_every_article_is_a_test_fold_and_extra_rows_only_train(tmp_path, monkey
     fits = []
     real = pipeline.fit_with_thresholds
 
-    def spy(cfg, texts, groups, Y):
+    def spy(cfg, texts, groups, Y, corpus=None):
         fits.append((set(texts), set(groups)))
-        return real(cfg, texts, groups, Y)
+        return real(cfg, texts, groups, Y, corpus)
 
     monkeypatch.setattr(pipeline, "fit_with_thresholds", spy)
     corpus = tiny_corpus()
@@ -51,3 +51,27 @@ def test_same_config_and_seed_give_the_same_metrics(tmp_path):
     second = summarize(corpus, cross_validate(cfg, corpus), cfg)
     assert first["overall"] == second["overall"] and first["ci"] == second["ci"]
     assert np.isfinite(first["overall"]["macro_f1"])
+
+
+def test_with_a_dev_split_each_fold_decides_on_dev_and_never_on_its_test_article(tmp_path, monkeypatch):
+    """Deciding on dev: every fold's calibration and thresholds come from the dev rows (what the packaged
+    model does), so the held-out article's own labels never choose its thresholds."""
+    import train.experiments.crossval as pipeline
+
+    seen = []
+    real = pipeline.decide_on
+
+    def spy(model, texts, Y, calibrate, default):
+        seen.append(list(texts))
+        return real(model, texts, Y, calibrate, default)
+
+    monkeypatch.setattr(pipeline, "decide_on", spy)
+    corpus = tiny_corpus()
+    corpus.dev_texts = ["The police abandoned their posts.", "Shia and Sunni gangs traded killings.",
+                        "Turkish troops crossed the border.", "Aid convoys fed the displaced."]
+    corpus.dev_Y = np.eye(4, dtype=np.int8)[[1, 0, 2, 3]]
+    result = cross_validate(config(tmp_path), corpus)
+    assert len(seen) == 3 and all(texts == corpus.dev_texts for texts in seen)  # one decision per fold, on dev
+    assert np.isfinite(result.proba).all() and ((result.proba >= 0) & (result.proba <= 1)).all()
+    model, _ = pipeline.refit(config(tmp_path), corpus)
+    assert not isinstance(model, pipeline.Calibrated)  # the refit comes back raw: selection calibrates it on dev

@@ -129,3 +129,17 @@ def test_champion_rules(champion, others, score, digest, promoted):
 
     decision, reason = registry._decide(FakeClient(others), champion, "9", score, digest)
     assert decision is promoted and reason
+
+
+def test_fast_twins_compete_only_with_each_other_for_their_alias():
+    """A distilled twin on new data is judged against other `fast` candidates, not the champion's rivals."""
+    from train.tracking import registry
+
+    holder = FakeVersion("1", 0.9, "d0")
+    champion_rival = FakeVersion("2", 0.8, "d1")  # no alias tag: a champion candidate
+    fast_rival = FakeVersion("3", 0.6, "d1")
+    fast_rival.tags[tracking.ALIAS_TAG] = tracking.FAST
+    promoted, _ = registry._decide(FakeClient([champion_rival, fast_rival]), holder, "9", 0.7, "d1", alias="fast")
+    assert promoted
+    promoted, reason = registry._decide(FakeClient([champion_rival, fast_rival]), holder, "9", 0.5, "d1", alias="fast")
+    assert not promoted and "fast" in reason

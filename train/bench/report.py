@@ -51,19 +51,35 @@ def targets_met(row: dict, sizes: list[int]) -> dict:
     return met
 
 
+FAST_SPEEDUP = 4.0  # the fast twin's end-to-end speed over the champion's (issue 12)
+
+
+def fast_verdict(report: dict) -> dict:
+    """The fast twin's end-to-end speed-up over the champion at the largest size, and whether it meets 4x."""
+    fast, champion = report.get("fast"), report["champion"]
+    rows = report["models"]
+    if not fast or fast not in rows or champion not in rows:
+        return {}
+    speedup = rows[fast]["e2e_sentences_per_s"] / rows[champion]["e2e_sentences_per_s"]
+    return {"fast_speedup_e2e": speedup, "fast_speedup_ge_4x": speedup >= FAST_SPEEDUP}
+
+
 def bench_table(report: dict):
     from rich.table import Table
 
     sizes = report["sizes"]
     table = Table(title=f"Benchmark on {report['machine']['cores']} cores (synthetic articles: "
                         f"{', '.join(f'{s:,}' for s in sizes)})")
-    for column in ("model", "family", "e2e sent/s", "model sent/s", "e2e/model", "cold start s",
+    for column in ("model", "family", "e2e sent/s", "x champion", "model sent/s", "e2e/model", "cold start s",
                    *[f"peak RSS MB @{s:,}" for s in sizes], "load avg", "targets"):
         table.add_column(column, justify="left" if column in ("model", "family", "targets") else "right")
+    champion_rate = report["models"].get(report["champion"], {}).get("e2e_sentences_per_s", float("nan"))
+    roles = {report["champion"]: " (champion)", report.get("fast") or None: " (@fast)"}
     for name, row in report["models"].items():
         missed = [k for k, ok in row["targets_met"].items() if not ok]
-        table.add_row(name + (" (champion)" if name == report["champion"] else ""), row["family"],
-                      f"{row['e2e_sentences_per_s']:,.0f}", f"{row['model_sentences_per_s']:,.0f}",
+        table.add_row(name + roles.get(name, ""), row["family"],
+                      f"{row['e2e_sentences_per_s']:,.0f}", f"{row['e2e_sentences_per_s'] / champion_rate:.1f}x",
+                      f"{row['model_sentences_per_s']:,.0f}",
                       f"{row['e2e_share_of_model']:.0%}", f"{row['cold_start_s']:.2f}",
                       *[f"{row['peak_rss_mb'][str(s)]:,.0f}" for s in sizes], f"{row['load_avg_1min']['mean']:.1f}",
                       "all met" if not missed else "missed: " + ", ".join(missed))
@@ -85,6 +101,8 @@ def log_to_mlflow(report: dict, path: Path, experiment: str) -> str:
                             f"{key}.model_sentences_per_s": row["model_sentences_per_s"],
                             f"{key}.cold_start_s": row["cold_start_s"]})
             metrics.update({f"{key}.peak_rss_mb_{size}": mb for size, mb in row["peak_rss_mb"].items()})
+        if "fast_speedup_e2e" in report:
+            metrics["fast_speedup_e2e"] = report["fast_speedup_e2e"]
         if report.get("serving"):
             metrics.update({f"serving.{k}": report["serving"][k] for k in ("requests_per_s", "p50_ms", "p99_ms")})
         tracking.log_metrics(metrics)

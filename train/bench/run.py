@@ -1,4 +1,5 @@
-"""`make bench`: throughput, cold start and peak memory of the champion and of one model per family.
+"""`make bench`: throughput, cold start and peak memory of the champion, its fast twin (`@fast`) beside it,
+and the newest model of every other rung.
 
 The corpus is synthetic, made only of our own text (`train.bench.corpus`).
 
@@ -40,7 +41,7 @@ from pathlib import Path
 
 from train import paths
 from train.bench.corpus import ARTICLE_SENTENCES, SEED, source_sentences, write_corpus
-from train.bench.report import TARGETS, bench_table, log_to_mlflow, machine_info, targets_met
+from train.bench.report import TARGETS, bench_table, fast_verdict, log_to_mlflow, machine_info, targets_met
 from train.bench.samplers import LoadSampler
 
 log = logging.getLogger(__name__)
@@ -68,9 +69,10 @@ def _version_of(client, uri: str):
     return client.get_model_version(name or REGISTERED_MODEL, number)
 
 
-def select_models(champion_uri: str) -> tuple[BenchModel, list[BenchModel]]:
-    """The champion, and the newest registered version of every other family (the champion stands for
-    its own family)."""
+def select_models(champion_uri: str) -> tuple[BenchModel, list[BenchModel], str]:
+    """The champion; then the `@fast` twin, if one is registered; then the newest registered version of every
+    other training run name (one per rung of the ladder). Returns them and the fast twin's name ("" if none)."""
+    from mlflow.exceptions import MlflowException
     from mlflow.tracking import MlflowClient
 
     from train import tracking
@@ -94,14 +96,34 @@ def select_models(champion_uri: str) -> tuple[BenchModel, list[BenchModel]]:
         run = client.get_run(run_id)
         champion = BenchModel(run.data.tags.get("mlflow.runName", "champion"), run.data.tags.get("family", "?"),
                               champion_uri, "", run_id)
+    try:
+        fast = [describe(client.get_model_version_by_alias(tracking.REGISTERED_MODEL, tracking.FAST),
+                         f"models:/{tracking.REGISTERED_MODEL}@{tracking.FAST}")]
+    except MlflowException:
+        fast = []
     newest: dict[str, BenchModel] = {}
     for version in client.search_model_versions(f"name='{tracking.REGISTERED_MODEL}'"):
         model = describe(version, f"models:/{tracking.REGISTERED_MODEL}/{version.version}")
-        if model.family not in newest or int(model.version) > int(newest[model.family].version):
-            newest[model.family] = model
-    others = [m for family, m in sorted(newest.items(), key=lambda kv: _family_rank(kv[0]))
-              if family != champion.family]
-    return champion, others
+        if model.name not in newest or int(model.version) > int(newest[model.name].version):
+            newest[model.name] = model
+    taken = {champion.name, *(m.name for m in fast)}
+    others = [m for m in sorted(newest.values(), key=lambda m: (_family_rank(m.family), m.name)) if m.name not in taken]
+    return champion, fast + others, fast[0].name if fast else ""
+
+
+def _chosen(others: list[BenchModel], fast: str, models: str) -> list[BenchModel]:
+    """The models `--models` asks for besides the champion (always measured: the others are compared with it)."""
+    if models.strip() == "all":
+        return others
+    wanted = {name.strip() for name in models.split(",") if name.strip()} - {"champion"}
+    names = {m.name: m for m in others}
+    if "fast" in wanted:
+        wanted = (wanted - {"fast"}) | ({fast} if fast else set())
+    unknown = sorted(wanted - set(names))
+    if unknown:
+        raise ValueError(f"--models: no registered model called {', '.join(unknown)} (known: champion, "
+                         f"{'fast, ' if fast else ''}{', '.join(sorted(names))})")
+    return [m for m in others if m.name in wanted]
 
 
 def _family_rank(family: str) -> int:
@@ -240,7 +262,8 @@ def run_bench(args: argparse.Namespace) -> int:
     output = Path(args.output)
     partial = output.with_name(f"{output.stem}.partial.json")
     tracking.configure()
-    champion, others = select_models(args.champion)
+    champion, others, fast = select_models(args.champion)
+    others = _chosen(others, fast, getattr(args, "models", "all") or "all")
     machine = machine_info()
     started = time.perf_counter()
     done = _resumable(partial, sizes) if getattr(args, "resume", False) else {}
@@ -266,11 +289,12 @@ def run_bench(args: argparse.Namespace) -> int:
             partial.write_text(json.dumps({"sizes": sizes, "seed": SEED, "models": models}, indent=1), encoding="utf-8")
         serving = _serving(champion, corpora[sizes[0]], work, int(getattr(args, "serve_requests", 2000) or 0))
     machine["load_avg_end"] = list(os.getloadavg())
-    report = {"champion": champion.name, "models": models, "machine": machine, "sizes": sizes,
+    report = {"champion": champion.name, "fast": fast, "models": models, "machine": machine, "sizes": sizes,
               "corpus": {"seed": SEED, "sentences_per_article": list(ARTICLE_SENTENCES),
                          "source_sentences": len(sentences), "by_size": corpus_stats},
               "targets": TARGETS, "seconds": time.perf_counter() - started, "serving": serving,
               "created": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
+    report.update(fast_verdict(report))
     output.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     partial.unlink(missing_ok=True)
     if getattr(args, "log_mlflow", True):

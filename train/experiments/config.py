@@ -24,6 +24,8 @@ class DataOptions:
     corpus: bool = True  # add the authored article corpus's train split too (its dev/test are held out)
     user: bool = True  # add the user's own labels (data/annotations/user/, from `sectframes import-labels`)
     user_test_share: float = 0.0  # keep this share of the user's labelled articles out, as their own test set
+    neutral_sect_repeats: int = 0  # extra copies of the training sentences that name a sect neutrally (hard
+    #                                negatives for sectarian_polarization), so the heads learn that a name is not a frame
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,17 @@ class EvaluationOptions:
 
 
 @dataclass(frozen=True)
+class DistillOptions:
+    teacher: str = "mpnet"  # the encoder whose embeddings the student reproduces (minilm | mpnet)
+    teacher_runtime: str = "onnx-fp32"  # how the teacher runs (as the champion runs it)
+    epochs: int = 4
+    learning_rate: float = 5e-5
+    batch_size: int = 32
+    max_length: int = 128
+    max_texts: int = 0  # 0: every distillation text; else a seeded sample of this many (for quick checks)
+
+
+@dataclass(frozen=True)
 class ExperimentConfig:
     name: str
     family: str
@@ -44,6 +57,8 @@ class ExperimentConfig:
     seed: int = 13
     data: DataOptions = field(default_factory=DataOptions)
     evaluation: EvaluationOptions = field(default_factory=EvaluationOptions)
+    distill: DistillOptions | None = None  # train a student encoder first (family embedding, encoder: student)
+    alias: str = "champion"  # the registry alias this run competes for: champion, or fast (the distilled twin)
     source: str = ""
 
     def flat(self) -> dict[str, object]:
@@ -52,6 +67,9 @@ class ExperimentConfig:
         out.update({f"model.{k}": v for k, v in dataclasses.asdict(self.params).items()})
         out.update({f"data.{k}": v for k, v in dataclasses.asdict(self.data).items()})
         out.update({f"evaluation.{k}": v for k, v in dataclasses.asdict(self.evaluation).items()})
+        if self.distill is not None:
+            out.update({f"distill.{k}": v for k, v in dataclasses.asdict(self.distill).items()})
+        out["alias"] = self.alias
         return out
 
 
@@ -111,7 +129,7 @@ def parse_experiment(path: Path, values: dict) -> ExperimentConfig:
     from models.families import family_class, family_names
 
     where = str(path)
-    allowed = {"name", "family", "seed", "params", "data", "evaluation"}
+    allowed = {"name", "family", "seed", "params", "data", "evaluation", "distill", "alias"}
     unknown = sorted(set(values) - allowed)
     if unknown:
         raise ConfigError(f"{where}: unknown key '{unknown[0]}' (known keys: {', '.join(sorted(allowed))})")
@@ -127,10 +145,16 @@ def parse_experiment(path: Path, values: dict) -> ExperimentConfig:
         seed=_check_value(values.get("seed", 13), int, f"{where}: seed"),
         data=build_dataclass(DataOptions, values.get("data"), f"{where}: data"),
         evaluation=build_dataclass(EvaluationOptions, values.get("evaluation"), f"{where}: evaluation"),
+        distill=build_dataclass(DistillOptions, values["distill"], f"{where}: distill") if "distill" in values else None,
+        alias=_check_value(values.get("alias", "champion"), str, f"{where}: alias"),
         source=where,
     )
+    _check_distillation(config, where)
+    _check_embedding_head(config, where)
     if config.evaluation.bootstrap < 10:
         raise ConfigError(f"{where}: evaluation.bootstrap: need at least 10 resamples")
+    if config.data.neutral_sect_repeats < 0:
+        raise ConfigError(f"{where}: data.neutral_sect_repeats: must be at least 0")
     if not 0 <= config.data.user_test_share < 1:
         raise ConfigError(f"{where}: data.user_test_share: must be at least 0 and under 1, "
                           f"got {config.data.user_test_share!r}")
@@ -138,6 +162,43 @@ def parse_experiment(path: Path, values: dict) -> ExperimentConfig:
         raise ConfigError(f"{where}: evaluation.decide_on: must be 'dev' or 'inner-cv', "
                           f"got {config.evaluation.decide_on!r}")
     return config
+
+
+ALIASES = ("champion", "fast")
+
+
+def _check_embedding_head(config: ExperimentConfig, where: str) -> None:
+    params = config.params
+    if not hasattr(params, "head"):
+        return
+    if params.head not in ("linear", "mlp"):
+        raise ConfigError(f"{where}: params.head: must be 'linear' or 'mlp', got {params.head!r}")
+    if params.hidden < 1 or params.members < 1 or params.alpha < 0:
+        raise ConfigError(f"{where}: params: hidden and members must be at least 1, alpha at least 0")
+    if not 0 <= params.tfidf_blend < 1:
+        raise ConfigError(f"{where}: params.tfidf_blend: must be at least 0 and under 1, got {params.tfidf_blend!r}")
+
+
+def _check_distillation(config: ExperimentConfig, where: str) -> None:
+    """A student needs the embedding family with `encoder: student`, and that encoder needs a `distill:`
+    section; the teacher must be an encoder we ship, and `alias` one the registry knows."""
+    if config.alias not in ALIASES:
+        raise ConfigError(f"{where}: alias: must be one of {', '.join(ALIASES)}, got {config.alias!r}")
+    student = getattr(config.params, "encoder", None) == "student"
+    if student != (config.distill is not None):
+        raise ConfigError(f"{where}: a `distill:` section goes with family 'embedding' and params.encoder "
+                          "'student', and the student encoder needs a `distill:` section")
+    if config.distill is None:
+        return
+    if config.distill.teacher not in ("minilm", "mpnet"):
+        raise ConfigError(f"{where}: distill.teacher: must be 'minilm' or 'mpnet', got {config.distill.teacher!r}")
+    if config.distill.teacher_runtime not in ("onnx-fp32", "onnx-int8", "torch"):
+        raise ConfigError(f"{where}: distill.teacher_runtime: must be onnx-fp32, onnx-int8 or torch")
+    for key in ("epochs", "batch_size", "max_length"):
+        if getattr(config.distill, key) < 1:
+            raise ConfigError(f"{where}: distill.{key}: must be at least 1")
+    if config.distill.max_texts < 0 or config.distill.learning_rate <= 0:
+        raise ConfigError(f"{where}: distill: max_texts must be at least 0 and learning_rate above 0")
 
 
 def load_config(path: Path | str) -> SuiteConfig:

@@ -24,7 +24,8 @@ def heldout_scores(predictor, records: list[dict], bootstrap: int, seed: int) ->
     """Metrics of one split (records of that split only) for a predictor (model, calibration, thresholds)."""
     Y = label_matrix([r["labels"] for r in records]).reshape(len(records), len(FRAME_KEYS))
     texts = [r["text"] for r in records]  # the predictor normalises, as at inference
-    P, R = predictor.proba(texts), predictor.relevance(texts)
+    # scored as whole articles are: the gate sees each sentence's article (`models.relevance`)
+    P, R = predictor.proba(texts), predictor.relevance(texts, [r.get("article_id", r["id"]) for r in records])
     D = predictor.decide(P, R)
     neutral = np.array(["neutral_sect" in (r.get("design_kind") or "").split("+") for r in records])
     low, high = metrics.bootstrap_ci(Y, D, n=bootstrap, seed=seed)

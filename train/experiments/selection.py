@@ -8,6 +8,7 @@ import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from models.frames import FRAME_KEYS
@@ -16,7 +17,7 @@ from train import paths, plots, tracking
 from train.corpus.records import data_digest
 from train.experiments.config import ExperimentConfig
 from models.relevance import RelevanceGate
-from train.experiments.decisions import (calibration_report, decide_on_dev, gate_threshold, matrices, paired_bootstrap,
+from train.experiments.decisions import (calibration_report, choose_gate, decide_on_dev, matrices, paired_bootstrap,
                                          relevance_rows)
 from train.experiments.heldout import HELDOUT_SPLITS, heldout_metrics, heldout_scores, split_records
 
@@ -39,7 +40,7 @@ def select(config: ExperimentConfig, data, model, thresholds, cv_score: float, c
     dev = split_records(articles, "dev")
     if config.evaluation.decide_on == "dev" and dev:
         decisions = decide_on_dev(model, dev, config.evaluation.calibrate, config.evaluation.default_threshold)
-        gate = _gate(config, data, decisions, dev) if config.evaluation.relevance_gate else None
+        gate = _gate(config, data, model, decisions, dev) if config.evaluation.relevance_gate else None
         selection = Selection(FramePredictor(model, decisions.thresholds, decisions.manifest(), gate),
                               decisions.manifest())
     else:
@@ -73,16 +74,23 @@ def select(config: ExperimentConfig, data, model, thresholds, cv_score: float, c
     return selection
 
 
-def _gate(config: ExperimentConfig, data, decisions, dev: list[dict]) -> RelevanceGate | None:
-    """The relevance gate, learned from the training rows, its threshold chosen on dev."""
+def _gate(config: ExperimentConfig, data, model, decisions, dev: list[dict]) -> RelevanceGate | None:
+    """The relevance gate, learned from the training rows (on the frame model's vectors when it has them),
+    its article weight and cut chosen on dev."""
     texts, relevant = relevance_rows(data.gold, data.authored if config.data.authored else [],
                                      split_records(data.articles, "train") if config.data.corpus else [])
     if relevant.min() == relevant.max():
         return None
-    gate = RelevanceGate.fit(texts, relevant, config.seed)
+    gate = RelevanceGate.fit(texts, relevant, config.seed, frame_model=model)
     dev_texts, Y = matrices(dev)
-    gate.threshold = gate_threshold(gate.proba(dev_texts), Y.any(axis=1))
-    tracking.log_metrics({"relevance_threshold": gate.threshold})
+    off_topic = np.array([r.get("topic") == "off_topic" for r in dev])
+    choice = choose_gate(gate.proba(dev_texts), [r["article_id"] for r in dev], Y,
+                         decisions.dev_proba >= decisions.thresholds, off_topic)
+    gate.threshold, gate.article_weight = choice.threshold, choice.article_weight
+    tracking.log_metrics({"relevance_threshold": gate.threshold, "relevance_article_weight": gate.article_weight,
+                          "dev_offtopic_false_frame_rate_gated": choice.dev_offtopic_false_frames})
+    log.info("relevance gate (%s): article weight %.2f, cut %.3f; off-topic dev sentences given a frame %.1f%%",
+             gate.source, gate.article_weight, gate.threshold, 100 * choice.dev_offtopic_false_frames)
     return gate
 
 

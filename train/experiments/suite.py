@@ -71,15 +71,27 @@ class TrainingData:
     def extra(self, config: ExperimentConfig) -> list[dict]:
         """Training-only rows: authored sentences, the article corpus's train split and the user's labels
         (less their test share), as configured."""
-        return ((self.authored if config.data.authored else [])
+        rows = ((self.authored if config.data.authored else [])
                 + (split_records(self.articles, "train") if config.data.corpus else [])
                 + ([r for r in self.user if not user_test(r, config.data.user_test_share)] if config.data.user else []))
+        return rows + [r for r in rows if neutral_sect_mention(r)] * config.data.neutral_sect_repeats
 
     def user_test(self, config: ExperimentConfig) -> list[dict]:
         return [r for r in self.user if user_test(r, config.data.user_test_share)]
 
     def corpus(self, config: ExperimentConfig) -> Corpus:
-        return Corpus.from_records(self.gold, self.extra(config))
+        """The seed folds, the extra training rows, and (deciding on dev, with the corpus on) the dev split
+        each fold's calibration and thresholds are chosen on."""
+        on_dev = config.evaluation.decide_on == "dev" and config.data.corpus
+        return Corpus.from_records(self.gold, self.extra(config), split_records(self.articles, "dev") if on_dev else [])
+
+
+def neutral_sect_mention(record: dict) -> bool:
+    """A sentence written to name a sect without dividing by it (an authored hard negative, or a corpus
+    sentence of that design), and labelled without sectarian_polarization by the annotators."""
+    designed = ("neutral_sect" in (record.get("design_kind") or "").split("+")
+                or record.get("category") == "neg:neutral_sect")
+    return designed and "sectarian_polarization" not in record["labels"]
 
 
 def _directory_mb(directory: Path) -> float:
@@ -115,8 +127,9 @@ def _log_summary(summary: dict) -> None:
         tracking.log_metrics({"fold_macro_f1": values["macro_f1"], "fold_micro_f1": values["micro_f1"]}, step=step)
 
 
-def train_one(config: ExperimentConfig, data: TrainingData, exp_id: str, advance) -> RunOutcome:
-    """One config = one MLflow run: CV, artifacts, refit, packaged predictor; then the registry decision."""
+def train_one(config: ExperimentConfig, data: TrainingData, exp_id: str, advance, distil_progress=None) -> RunOutcome:
+    """One config = one MLflow run: (a distilled student,) CV, artifacts, refit, packaged predictor; then the
+    registry decision."""
     corpus = data.corpus(config)
     outcome = RunOutcome(config.name, config.family, "RUNNING")
     tags = {tracking.KIND_TAG: "train", "git_commit": tracking.git_commit(), tracking.DIGEST_TAG: data.eval_digest,
@@ -127,19 +140,20 @@ def train_one(config: ExperimentConfig, data: TrainingData, exp_id: str, advance
         tracking.log_params(config.flat())
         _log_lineage(data, config)
         started = time.perf_counter()
-        with memoised_embeddings():
-            result = cross_validate(config, corpus, on_fold=lambda _: advance(1))
-            summary = summarize(corpus, result, config)
-            _log_summary(summary)
-            if corpus.extra_texts:
-                outcome.seed_only_macro_f1 = _seed_only_score(config, data)
-                tracking.log_metrics({"cv_macro_f1_seed_only": outcome.seed_only_macro_f1,
-                                      "authored_gain": summary["overall"]["macro_f1"] - outcome.seed_only_macro_f1})
-            advance(1)
-            model, thresholds = refit(config, corpus)
-            selection = select(config, data, model, thresholds, summary["overall"]["macro_f1"],
-                               data.eval_digest, Path(tmp) / "evaluation")
-            outcome.heldout = selection.heldout
+        if config.distill is not None:
+            _distil(config, data, distil_progress)
+        result = cross_validate(config, corpus, on_fold=lambda _: advance(1))
+        summary = summarize(corpus, result, config)
+        _log_summary(summary)
+        if corpus.extra_texts:
+            outcome.seed_only_macro_f1 = _seed_only_score(config, data)
+            tracking.log_metrics({"cv_macro_f1_seed_only": outcome.seed_only_macro_f1,
+                                  "authored_gain": summary["overall"]["macro_f1"] - outcome.seed_only_macro_f1})
+        advance(1)
+        model, thresholds = refit(config, corpus)
+        selection = select(config, data, model, thresholds, summary["overall"]["macro_f1"],
+                           data.eval_digest, Path(tmp) / "evaluation")
+        outcome.heldout = selection.heldout
         outcome.train_seconds = time.perf_counter() - started
         tracking.log_artifacts(write_run_artifacts(Path(tmp) / "evaluation", config.name, corpus, result, summary),
                                "evaluation")
@@ -148,11 +162,29 @@ def train_one(config: ExperimentConfig, data: TrainingData, exp_id: str, advance
     outcome.status, outcome.cv_macro_f1, outcome.ci = "FINISHED", summary["overall"]["macro_f1"], summary["ci"]
     outcome.frame_f1 = {k: summary["per_frame"][k]["f1"] for k in FRAME_KEYS}
     decision = tracking.register_and_decide(outcome.run_id, model_uri, selection.score, selection.digest,
-                                            selection.metric)
-    outcome.registry = f"v{decision.version}" + (" champion" if decision.promoted else "")
-    outcome.decision = f"{'promoted to champion' if decision.promoted else 'not promoted'}: {decision.reason}"
+                                            selection.metric, config.alias)
+    outcome.registry = f"v{decision.version}" + (f" {config.alias}" if decision.promoted else "")
+    outcome.decision = f"{f'promoted to {config.alias}' if decision.promoted else 'not promoted'}: {decision.reason}"
     log.info("%s: %s", config.name, outcome.decision)
     return outcome
+
+
+def _distil(config: ExperimentConfig, data: TrainingData, progress) -> None:
+    """Train (or reuse) the student encoder this run's heads are fit on, and log how well it imitates."""
+    from models.encoder import use_student_encoder
+    from models.segment import normalize
+    from train.experiments import distill
+
+    texts = distill.distillation_texts(data.gold, data.authored)
+    heldout = [normalize(r["text"]) for r in split_records(data.articles, "dev")]
+    report = distill.ensure_student(config.distill, texts, heldout, config.seed, progress)
+    use_student_encoder(report.folder)
+    tracking.log_metrics({"distill_texts": report.texts, "distill_seconds": report.seconds,
+                          "distill_final_mse": report.train_mse[-1], "distill_dev_cosine": report.heldout_cosine})
+    for epoch, loss in enumerate(report.train_mse):
+        tracking.log_metrics({"distill_epoch_mse": loss}, step=epoch)
+    log.info("student: mean cosine to the teacher on unseen dev sentences %.4f%s", report.heldout_cosine,
+             " (reused from the cache)" if report.reused else "")
 
 
 def _package(config, data, selection, model_dir: Path, texts: list[str], outcome: RunOutcome) -> str:
@@ -188,17 +220,33 @@ def run_suite(suite: SuiteConfig) -> list[RunOutcome]:
     data = TrainingData.load()
     outcomes = []
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    with Progress(*columns, transient=False) as progress:
+    # frozen encoders' embeddings never change: every run of the suite shares them (mpnet encodes once)
+    with Progress(*columns, transient=False) as progress, memoised_embeddings():
         for config in suite.runs:
             steps = len({r["article_id"] for r in data.gold}) + 2
             task = progress.add_task(f"{config.name} ({config.family})", total=steps)
+            distil_progress = _distil_task(progress, config, data)
             try:
-                outcomes.append(train_one(config, data, exp_id, lambda n, t=task: progress.advance(t, n)))
+                outcomes.append(train_one(config, data, exp_id, lambda n, t=task: progress.advance(t, n),
+                                          distil_progress))
             except Exception as exc:  # one broken run must not stop the suite; it is FAILED in MLflow
                 log.error("%s failed: %s: %s", config.name, type(exc).__name__, exc)
                 outcomes.append(RunOutcome(config.name, config.family, "FAILED", error=f"{type(exc).__name__}: {exc}"))
             progress.update(task, completed=steps)
     return outcomes
+
+
+def _distil_task(progress, config: ExperimentConfig, data: TrainingData):
+    """A progress bar over the student's training texts x epochs (None for runs without a student)."""
+    if config.distill is None:
+        return None
+    from train.experiments.distill import distillation_texts
+
+    texts = len(distillation_texts(data.gold, data.authored))
+    if config.distill.max_texts:
+        texts = min(texts, config.distill.max_texts)
+    task = progress.add_task(f"{config.name}: distilling {config.distill.teacher}", total=texts * config.distill.epochs)
+    return lambda n: progress.advance(task, n)
 
 
 def outcome_table(outcomes: list[RunOutcome]):

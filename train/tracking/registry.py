@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from train.tracking.store import CHAMPION, DECISION_TAG, DIGEST_TAG, PRIMARY_METRIC, REGISTERED_MODEL
+from train.tracking.store import ALIAS_TAG, CHAMPION, DECISION_TAG, DIGEST_TAG, PRIMARY_METRIC, REGISTERED_MODEL
 
 
 @dataclass
@@ -15,9 +15,10 @@ class Decision:
 
 
 def register_and_decide(run_id: str, model_uri: str, score: float, digest: str,
-                        metric: str = PRIMARY_METRIC) -> Decision:
-    """Register the run's model; move `champion` to it only if it beats the champion on the same data and
-    `metric` (or, when they changed, if it is the best registered model on the new data)."""
+                        metric: str = PRIMARY_METRIC, alias: str = CHAMPION) -> Decision:
+    """Register the run's model; move `alias` (the champion, or `fast` for distilled twins) to it only if it
+    beats the alias's holder on the same data and `metric` (or, when they changed, if it is the best
+    registered model competing for that alias on the new data)."""
     import mlflow
     from mlflow.exceptions import MlflowException
     from mlflow.tracking import MlflowClient
@@ -25,14 +26,15 @@ def register_and_decide(run_id: str, model_uri: str, score: float, digest: str,
     client = MlflowClient()
     registered = mlflow.register_model(model_uri, REGISTERED_MODEL, tags={metric: repr(float(score)),
                                                                         DIGEST_TAG: digest, "run_id": run_id,
-                                                                        "selection_metric": metric})
+                                                                        "selection_metric": metric,
+                                                                        ALIAS_TAG: alias})
     try:
-        champion = client.get_model_version_by_alias(REGISTERED_MODEL, CHAMPION)
+        champion = client.get_model_version_by_alias(REGISTERED_MODEL, alias)
     except MlflowException:
         champion = None
-    promote, reason = _decide(client, champion, registered.version, score, digest, metric)
+    promote, reason = _decide(client, champion, registered.version, score, digest, metric, alias)
     if promote:
-        client.set_registered_model_alias(REGISTERED_MODEL, CHAMPION, registered.version)
+        client.set_registered_model_alias(REGISTERED_MODEL, alias, registered.version)
     decision = Decision(registered.version, promote, reason)
     client.set_tag(run_id, DECISION_TAG, f"{'promoted' if promote else 'not promoted'}: {reason}")
     client.set_model_version_tag(REGISTERED_MODEL, registered.version, "champion_decision", reason)
@@ -40,22 +42,24 @@ def register_and_decide(run_id: str, model_uri: str, score: float, digest: str,
 
 
 def _decide(client, champion, new_version: str, score: float, digest: str,
-            metric: str = PRIMARY_METRIC) -> tuple[bool, str]:
+            metric: str = PRIMARY_METRIC, alias: str = CHAMPION) -> tuple[bool, str]:
     if champion is None:
-        return True, f"v{new_version} is the first champion ({metric} {score:.4f})"
+        return True, f"v{new_version} is the first {alias} ({metric} {score:.4f})"
     champ_score = float(champion.tags.get(metric, "nan"))
     if champion.tags.get(DIGEST_TAG) == digest:
         if score > champ_score:
-            return True, f"v{new_version} {score:.4f} beats champion v{champion.version} {champ_score:.4f}"
-        return False, f"v{new_version} {score:.4f} does not beat champion v{champion.version} {champ_score:.4f}"
+            return True, f"v{new_version} {score:.4f} beats {alias} v{champion.version} {champ_score:.4f}"
+        return False, f"v{new_version} {score:.4f} does not beat {alias} v{champion.version} {champ_score:.4f}"
     rivals = [float(v.tags.get(metric, "nan"))
               for v in client.search_model_versions(f"name='{REGISTERED_MODEL}'")
-              if v.tags.get(DIGEST_TAG) == digest and v.version != new_version]
+              if v.tags.get(DIGEST_TAG) == digest and v.version != new_version
+              and v.tags.get(ALIAS_TAG, CHAMPION) == alias]
     best = max([r for r in rivals if r == r], default=float("-inf"))
     if score >= best:
-        return True, (f"data changed (champion v{champion.version} was scored on other data); "
+        return True, (f"data changed ({alias} v{champion.version} was scored on other data); "
                       f"v{new_version} {score:.4f} is the best on the new data")
-    return False, f"data changed, but v{new_version} {score:.4f} is below the best on the new data ({best:.4f})"
+    return False, (f"data changed, but v{new_version} {score:.4f} is below the best {alias} candidate on the new "
+                   f"data ({best:.4f})")
 
 
 def champion_info() -> tuple[str, str] | None:

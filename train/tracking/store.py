@@ -14,6 +14,8 @@ from train import paths
 
 REGISTERED_MODEL = "sectarian-frames"
 CHAMPION = "champion"
+FAST = "fast"  # the distilled twin of the champion (configs/fast.yaml)
+ALIAS_TAG = "registry_alias"  # which alias a registered version competes for
 PRIMARY_METRIC = "cv_macro_f1"
 KIND_TAG = "sectframes.kind"
 PID_TAG, HOST_TAG = "sectframes.pid", "sectframes.host"  # who runs a RUNNING run (orphans are marked FAILED)
