@@ -75,15 +75,23 @@ class FramePredictor:
         article context (see `models.relevance`)."""
         return self._relevance([normalize(t) for t in texts], groups)
 
-    def _proba(self, normalized: list[str]) -> np.ndarray:
+    def _proba(self, normalized: list[str], vectors: np.ndarray | None = None) -> np.ndarray:
         if not normalized:
             return np.zeros((0, len(FRAME_KEYS)))
-        return apply_platt(self.model.predict_proba(normalized), self.calibration)
+        raw = self.model.predict_proba(normalized) if vectors is None else self.model.proba_from(vectors, normalized)
+        return apply_platt(raw, self.calibration)
 
-    def _relevance(self, normalized: list[str], groups: list[str] | None = None) -> np.ndarray:
+    def _relevance(self, normalized: list[str], groups: list[str] | None = None,
+                   vectors: np.ndarray | None = None) -> np.ndarray:
         if self.gate is None:
             return np.full(len(normalized), np.nan)
-        return self.gate.proba(normalized, groups)
+        return self.gate.proba(normalized, groups, vectors)
+
+    def _shared_vectors(self, normalized: list[str]) -> np.ndarray | None:
+        """The frame model's vectors when its relevance gate reads them too: one encoder pass for both."""
+        if self.gate is None or self.gate.source != "encoder" or not hasattr(self.model, "proba_from"):
+            return None
+        return self.model.features(normalized)
 
     def decide(self, proba: np.ndarray, relevant: np.ndarray | None = None) -> np.ndarray:
         """Frames over their thresholds, and only in sentences the gate finds relevant (if there is one)."""
@@ -121,7 +129,8 @@ class FramePredictor:
         if prose.any():
             texts = [normalize(t) for t in out.loc[prose, "text"]]  # once, for the frames and the gate
             groups = out.loc[prose, "id"].tolist() if by_document else None  # a sentence's article, or itself
-            proba[prose], relevant[prose] = self._proba(texts), self._relevance(texts, groups)
+            vectors = self._shared_vectors(texts)
+            proba[prose], relevant[prose] = self._proba(texts, vectors), self._relevance(texts, groups, vectors)
         decisions = np.zeros(proba.shape, dtype=bool)
         decisions[prose] = self.decide(proba[prose], relevant[prose])
         for j, key in enumerate(FRAME_KEYS):

@@ -33,8 +33,8 @@ class _EncoderRelevance:
     def __init__(self, frame_model, heads: LinearHeads):
         self.frame_model, self.heads = frame_model, heads
 
-    def predict_proba(self, texts: list[str]) -> np.ndarray:
-        return self.heads.predict_proba(self.frame_model.features(texts))
+    def predict_proba(self, texts: list[str], vectors: np.ndarray | None = None) -> np.ndarray:
+        return self.heads.predict_proba(self.frame_model.features(texts) if vectors is None else vectors)
 
     def save(self, folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
@@ -55,12 +55,13 @@ class RelevanceGate:
             return cls(_EncoderRelevance(frame_model, heads), source="encoder")
         return cls(TfidfFamily(PARAMS, seed).fit(texts, Y), source="tfidf")
 
-    def proba(self, texts: list[str], groups: list[str] | None = None) -> np.ndarray:
+    def proba(self, texts: list[str], groups: list[str] | None = None, vectors: np.ndarray | None = None) -> np.ndarray:
         """p_relevant per sentence; with `groups` (the article of each sentence), blended with its article's
-        mean by `article_weight`."""
+        mean by `article_weight`. `vectors`: the frame model's vectors of `texts`, if already encoded."""
         if not texts:
             return np.zeros(0)
-        own = self.model.predict_proba(texts)[:, 0]
+        own = (self.model.predict_proba(texts, vectors) if self.source == "encoder" and vectors is not None
+               else self.model.predict_proba(texts))[:, 0]
         return in_articles(own, groups, self.article_weight)
 
     def save(self, weights: Path) -> dict:

@@ -116,15 +116,10 @@ class EmbeddingFamily(Family):
 
     encoder = None  # set by `load` for ONNX runtimes: the packaged encoder; otherwise the shared frozen one
     blend = None  # the TF-IDF model blended in (params.tfidf_blend > 0)
-    _last: tuple[list[str], np.ndarray] | None = None  # the last texts a packaged model encoded, and their vectors
 
     def features(self, texts: list[str]) -> np.ndarray:
-        if self.encoder is not None:  # a packaged model being served or measured: encode for real, but the
-            if self._last is not None and self._last[0] == texts:  # relevance gate reads the same vectors as
-                return self._last[1]  # the frames, right after them: keep the last call's
-            vectors = self.encoder.encode(texts)
-            self._last = (list(texts), vectors)
-            return vectors
+        if self.encoder is not None:  # a packaged model being served or measured: always encode for real
+            return self.encoder.encode(texts)
         identity = encoder_identity(self.params.encoder)
         return embed_memoised(frozen_encoder(self.params), f"base:{identity}:{self.params.runtime}:{self.params.max_length}",
                               texts)
@@ -139,7 +134,11 @@ class EmbeddingFamily(Family):
         return self
 
     def predict_proba(self, texts):
-        proba = self.heads.predict_proba(self.features(texts))
+        return self.proba_from(self.features(texts), texts)
+
+    def proba_from(self, vectors: np.ndarray, texts: list[str]) -> np.ndarray:
+        """Probabilities from vectors already encoded (the predictor shares one pass with the relevance gate)."""
+        proba = self.heads.predict_proba(vectors)
         if self.blend is not None:
             share = self.params.tfidf_blend
             proba = (1 - share) * proba + share * self.blend.predict_proba(texts)

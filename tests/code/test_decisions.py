@@ -135,6 +135,13 @@ def test_an_embedding_model_gates_on_its_own_vectors_and_reloads_the_same(tmp_pa
     predictor = FramePredictor.load(tmp_path / "m")
     assert predictor.gate.source == "encoder"
     assert np.allclose(predictor.relevance(CONFLICT + OFF_TOPIC), before, atol=1e-5)
+    import pandas as pd
+
+    calls = []
+    features = predictor.model.features
+    predictor.model.features = lambda texts: calls.append(len(texts)) or features(texts)
+    predictor.predict(pd.DataFrame({"id": ["a"], "text": [" ".join(CONFLICT)]}))
+    assert calls == [len(CONFLICT)]  # the frames and the gate share one encoder pass
 
 
 def test_the_gate_weight_is_the_one_that_frames_fewest_off_topic_dev_sentences():

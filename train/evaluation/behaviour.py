@@ -30,11 +30,11 @@ PredictFn = Callable[[list[str]], pd.DataFrame]
 MAX_FAILURES = 5
 
 # The bars a model should meet, set from how its output is used (frame shares over many sentences), not
-# from any model's scores. A name alone must never decide a frame; we tolerate one swap in ten changing
-# a decision, for sentences that sit right on a threshold. Clear cases and clear non-cases (minimum
+# from any model's scores. A name alone must never decide a frame; we tolerate one swap in twenty changing
+# a decision (issue 12's bar, overall and per kind of name), for sentences that sit right on a threshold. Clear cases and clear non-cases (minimum
 # functionality): at most one miss in five per check. Adding fleeing civilians must raise
 # p_humanitarian in nine pairs in ten.
-FLIP_RATE_MAX = 0.10
+FLIP_RATE_MAX = 0.05
 MFT_PASS_RATE_MIN = 0.80
 DIRECTION_PASS_RATE_MIN = 0.90
 
