@@ -24,7 +24,6 @@ from models.head import LinearHeads
 
 FOLDER = "relevance"
 PARAMS = TfidfParams(ngram_max=2, min_df=2, max_features=30000, C=4.0, class_weight="balanced")
-SOURCES = ("tfidf", "encoder")
 
 
 class _EncoderRelevance:
@@ -60,7 +59,7 @@ class RelevanceGate:
         mean by `article_weight`. `vectors`: the frame model's vectors of `texts`, if already encoded."""
         if not texts:
             return np.zeros(0)
-        own = (self.model.predict_proba(texts, vectors) if self.source == "encoder" and vectors is not None
+        own = (self.model.predict_proba(texts, vectors) if self.source == "encoder"
                else self.model.predict_proba(texts))[:, 0]
         return in_articles(own, groups, self.article_weight)
 
@@ -86,7 +85,6 @@ def in_articles(own: np.ndarray, groups: list[str] | None, weight: float) -> np.
     """(1 - weight) * own + weight * the mean of `own` over the sentence's group (its article)."""
     if groups is None or weight == 0 or not len(own):
         return own
-    keys = np.asarray(groups, dtype=object)
-    _, index = np.unique(keys.astype(str), return_inverse=True)
+    _, index = np.unique(np.asarray(groups, dtype=str), return_inverse=True)
     means = np.bincount(index, weights=own) / np.bincount(index)
     return (1 - weight) * own + weight * means[index]

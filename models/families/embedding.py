@@ -72,6 +72,11 @@ def encoder_identity(encoder: str) -> str:
     return f"student@{encoder_path('student')}" if encoder == "student" else encoder
 
 
+def memo_key(params: EmbeddingParams) -> str:
+    """What names a frozen encoder's embeddings in the training memo (`embed_memoised`)."""
+    return f"base:{encoder_identity(params.encoder)}:{params.runtime}:{params.max_length}"
+
+
 def _base_onnx_dir(runtime: str, encoder: str = "minilm") -> str:
     """The base encoder exported for `runtime`, once per process, in a temporary folder."""
     key = f"{encoder_identity(encoder)}:{runtime}"
@@ -120,9 +125,7 @@ class EmbeddingFamily(Family):
     def features(self, texts: list[str]) -> np.ndarray:
         if self.encoder is not None:  # a packaged model being served or measured: always encode for real
             return self.encoder.encode(texts)
-        identity = encoder_identity(self.params.encoder)
-        return embed_memoised(frozen_encoder(self.params), f"base:{identity}:{self.params.runtime}:{self.params.max_length}",
-                              texts)
+        return embed_memoised(frozen_encoder(self.params), memo_key(self.params), texts)
 
     def fit(self, texts, Y):
         p = self.params

@@ -73,5 +73,6 @@ def test_with_a_dev_split_each_fold_decides_on_dev_and_never_on_its_test_article
     result = cross_validate(config(tmp_path), corpus)
     assert len(seen) == 3 and all(texts == corpus.dev_texts for texts in seen)  # one decision per fold, on dev
     assert np.isfinite(result.proba).all() and ((result.proba >= 0) & (result.proba <= 1)).all()
-    model, _ = pipeline.refit(config(tmp_path), corpus)
-    assert not isinstance(model, pipeline.Calibrated)  # the refit comes back raw: selection calibrates it on dev
+    model, thresholds = pipeline.refit(config(tmp_path), corpus)
+    assert not isinstance(model, pipeline.Calibrated) and thresholds is None  # selection decides the refit on dev
+    assert len(seen) == 3  # and the refit chose nothing on dev itself

@@ -96,9 +96,9 @@ def select_models(champion_uri: str) -> tuple[BenchModel, list[BenchModel], str]
         run = client.get_run(run_id)
         champion = BenchModel(run.data.tags.get("mlflow.runName", "champion"), run.data.tags.get("family", "?"),
                               champion_uri, "", run_id)
+    fast_uri = f"models:/{tracking.REGISTERED_MODEL}@{tracking.FAST}"
     try:
-        fast = [describe(client.get_model_version_by_alias(tracking.REGISTERED_MODEL, tracking.FAST),
-                         f"models:/{tracking.REGISTERED_MODEL}@{tracking.FAST}")]
+        fast = [describe(_version_of(client, fast_uri), fast_uri)]
     except MlflowException:
         fast = []
     newest: dict[str, BenchModel] = {}

@@ -192,8 +192,10 @@ def _check_distillation(config: ExperimentConfig, where: str) -> None:
         return
     if config.distill.teacher not in ("minilm", "mpnet"):
         raise ConfigError(f"{where}: distill.teacher: must be 'minilm' or 'mpnet', got {config.distill.teacher!r}")
-    if config.distill.teacher_runtime not in ("onnx-fp32", "onnx-int8", "torch"):
-        raise ConfigError(f"{where}: distill.teacher_runtime: must be onnx-fp32, onnx-int8 or torch")
+    from models.onnx_encoder import RUNTIMES
+
+    if config.distill.teacher_runtime not in RUNTIMES:
+        raise ConfigError(f"{where}: distill.teacher_runtime: must be one of {', '.join(RUNTIMES)}")
     for key in ("epochs", "batch_size", "max_length"):
         if getattr(config.distill, key) < 1:
             raise ConfigError(f"{where}: distill.{key}: must be at least 1")

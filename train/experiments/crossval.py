@@ -127,10 +127,12 @@ def cross_validate(config: ExperimentConfig, corpus: Corpus, on_fold: Callable[[
 
 
 def refit(config: ExperimentConfig, corpus: Corpus):
-    """The final model: all seed articles (and extra rows if configured), thresholds from inner CV."""
+    """The final model on all seed articles (and extra rows if configured), uncalibrated, with thresholds from
+    inner CV; with a dev split the thresholds are None: selection calibrates and thresholds it on dev."""
     texts, groups, Y = training_rows(corpus, np.ones(len(corpus.texts), dtype=bool), config.data.authored)
-    model, thresholds = fit_with_thresholds(config, texts, groups, Y, corpus)
-    return getattr(model, "model", model), thresholds  # uncalibrated: selection calibrates the refit on dev
+    if corpus.dev_texts:
+        return family_class(config.family)(config.params, config.seed).fit(texts, Y), None
+    return fit_with_thresholds(config, texts, groups, Y)
 
 
 def summarize(corpus: Corpus, result: CVResult, config: ExperimentConfig) -> dict:
